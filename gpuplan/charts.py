@@ -110,7 +110,9 @@ def cost_per_task(df: pd.DataFrame, prices: dict[str, float], *, utilization: fl
     """Interactive cost per finished job per GPU.
 
     ``df`` has one row per GPU: gpu (label), runtime_hours (wall-clock hours of one run on gpu_count GPUs),
-    gpu_count, usd_per_gpu_hour (data price, used for GPUs without a slider), source_id. ``prices`` maps the
+    gpu_count, usd_per_gpu_hour (data price, used for GPUs without a slider), source_id, and optionally
+    extra_usd (per-job costs that do not scale with GPU time: queue wait priced at the value of an hour,
+    storage, egress — gpuplan.cost.cost_per_job's queue_usd + storage_usd + egress_usd). ``prices`` maps the
     GPU labels that get a price slider to their starting $/GPU-hour. Sliders: each price, utilization,
     reruns per 100 jobs, and GPUs per job (the run's wall-clock time scales as gpu_count/n: linear scaling
     assumed here; the Scaling notebook shows the real efficiency). Bars are labelled with the cost in USD.
@@ -131,7 +133,8 @@ def cost_per_task(df: pd.DataFrame, prices: dict[str, float], *, utilization: fl
         .transform_calculate(gpus_used=n)
         .transform_calculate(hours_used=f"datum.runtime_hours * datum.gpu_count / datum.gpus_used")
         .transform_calculate(cost_per_job_usd=cost_expression(
-            runtime="datum.hours_used", price="datum.usd_per_gpu_hour_used", gpu_count="datum.gpus_used"))
+            runtime="datum.hours_used", price="datum.usd_per_gpu_hour_used", gpu_count="datum.gpus_used")
+            + (" + datum.extra_usd" if "extra_usd" in df.columns else ""))
         .encode(
             y=alt.Y("gpu:N", title=None, sort=None),
             x=alt.X("cost_per_job_usd:Q", title="USD per finished job"),
@@ -150,22 +153,28 @@ def cost_per_task(df: pd.DataFrame, prices: dict[str, float], *, utilization: fl
 
 
 def breakeven_plane(observed: pd.DataFrame, price_a: float, price_b: float, *, label_a: str = "A100",
-                    label_b: str = "H100", max_ratio: float = 5.0, max_usd: float = 15.0,
-                    title: str | None = None) -> alt.LayerChart:
+                    label_b: str = "H100", utilization_a: float = 1.0, utilization_b: float = 1.0,
+                    max_ratio: float = 5.0, max_usd: float = 15.0, title: str | None = None) -> alt.LayerChart:
     """The plane of speedup (B over A) vs price ratio (B $/h ÷ A $/h) with the break-even line speedup =
     price ratio (B is cheaper per job above it: cost_B/cost_A = ratio/speedup), and the observed speedups
     (``observed``: columns workload, speedup, source_id) drawn at the price ratio set by two sliders.
 
     Source of the break-even condition: cost per job = hours × price (HappyHorse, 2026-04), so B pays off
-    exactly when hours_A/hours_B > price_B/price_A. ``max_ratio`` bounds both axes.
+    exactly when hours_A/hours_B > price_B/price_A; with utilization u the price per useful hour is
+    price/u (gpuplan.breakeven.breakeven_speedup). Sliders: both prices and both utilizations.
+    ``max_ratio`` bounds both axes.
     """
     slug_a, slug_b = _slug(label_a), _slug(label_b)
     pa = alt.param(name=f"price_{slug_a}", value=round(float(price_a), 2),
                    bind=alt.binding_range(min=0.1, max=max_usd, step=0.05, name=f"{label_a} $/GPU-hour "))
     pb = alt.param(name=f"price_{slug_b}", value=round(float(price_b), 2),
                    bind=alt.binding_range(min=0.1, max=max_usd, step=0.05, name=f"{label_b} $/GPU-hour "))
-    ratio_expr = f"price_{slug_b} / price_{slug_a}"
-    axis_x = alt.X("price_ratio:Q", title=f"price ratio ({label_b} $/h ÷ {label_a} $/h)",
+    ua = alt.param(name=f"utilization_{slug_a}", value=float(utilization_a),
+                   bind=alt.binding_range(min=0.05, max=1, step=0.05, name=f"{label_a} utilization "))
+    ub = alt.param(name=f"utilization_{slug_b}", value=float(utilization_b),
+                   bind=alt.binding_range(min=0.05, max=1, step=0.05, name=f"{label_b} utilization "))
+    ratio_expr = f"(price_{slug_b} / utilization_{slug_b}) / (price_{slug_a} / utilization_{slug_a})"
+    axis_x = alt.X("price_ratio:Q", title=f"price ratio per useful hour ({label_b} ÷ {label_a})",
                    scale=alt.Scale(domain=[0, max_ratio]))
     axis_y = alt.Y("speedup:Q", title=f"speedup ({label_a} hours ÷ {label_b} hours)",
                    scale=alt.Scale(domain=[0, max_ratio]))
@@ -194,26 +203,32 @@ def breakeven_plane(observed: pd.DataFrame, price_a: float, price_b: float, *, l
                 "cheaper:N"] + _fields(observed, ["source_id"]),
         )
     )
-    return alt.layer(region, line, note, current, points).add_params(pa, pb).properties(
+    return alt.layer(region, line, note, current, points).add_params(pa, pb, ua, ub).properties(
         title=alt.Title(title or f"Break-even: when does {label_b} cost less per job than {label_a}?",
                         subtitle="Drag the price sliders; points above the line favour " + label_b),
         width=WIDTH, height=WIDTH * 0.75)
 
 
-def tornado(df: pd.DataFrame, *, value_title: str, title: str = "Which input moves the result most") -> alt.Chart:
-    """Sensitivity bars: one row per input (columns input, low, high, base, and optionally low_label /
-    high_label describing the input's values). Bars span low..high around the base value's rule, sorted by
-    span (widest on top)."""
-    data = df.assign(span=(df["high"] - df["low"]).abs())
+def tornado(df: pd.DataFrame, *, value_title: str, low: str = "difference_low_usd",
+            high: str = "difference_high_usd", base: str = "base_difference_usd",
+            title: str = "Which input moves the result most") -> alt.LayerChart:
+    """Sensitivity bars (the table of gpuplan.breakeven.sensitivity): one row per input, a bar from the
+    result at the input's low value to the result at its high value, sorted by swing (widest on top), with a
+    rule at the base result and a rule at zero (where the decision flips for a cost difference)."""
+    data = df.assign(_span=(df[high] - df[low]).abs())
+    tooltip = [alt.Tooltip(f"{name}:Q", format=".3~f") for name in _fields(data, ["base_value", "low", "high"])]
+    tooltip += [alt.Tooltip(f"{low}:Q", format=".2f", title="result at low"),
+                alt.Tooltip(f"{high}:Q", format=".2f", title="result at high")]
     bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("input:N", title=None, sort=alt.EncodingSortField("span", order="descending")),
-        x=alt.X("low:Q", title=value_title),
-        x2="high:Q",
-        tooltip=_fields(data, ["input", "low_label", "high_label"]) + [
-            alt.Tooltip("low:Q", format=".3~f"), alt.Tooltip("high:Q", format=".3~f")],
+        y=alt.Y("input:N", title=None, sort=alt.EncodingSortField("_span", order="descending")),
+        x=alt.X(f"{low}:Q", title=value_title),
+        x2=f"{high}:Q",
+        color=alt.Color("flips:N", title="flips the decision") if "flips" in data.columns else alt.Undefined,
+        tooltip=["input:N"] + tooltip,
     )
-    base = alt.Chart(data).mark_rule(color="black").encode(x="base:Q")
-    return alt.layer(bars, base, title=title, width=WIDTH)
+    base_rule = alt.Chart(data.head(1)).mark_rule(color="black").encode(x=f"{base}:Q")
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 3]).encode(x="zero:Q")
+    return alt.layer(bars, base_rule, zero, title=title, width=WIDTH)
 
 
 def scaling_curves(df: pd.DataFrame, y: str, *, y_title: str, title: str,
@@ -240,3 +255,13 @@ def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str, y_tit
         color=alt.Color(f"{color}:N", title=None),
         tooltip=tooltip or [color, alt.Tooltip(f"{x}:Q", format=".3~g"), alt.Tooltip(f"{y}:Q", format=".3~g")],
     )
+
+
+def table(df: pd.DataFrame, formats: dict[str, str] | None = None, *, caption: str | None = None,
+          name: str = "t"):
+    """A pandas Styler for a notebook table: index hidden, per-column number formats (e.g.
+    ``{"usd_per_gpu_hour": "${:.2f}"}``), missing values shown as "—", and a fixed table id ``name``
+    (pandas otherwise draws a random uuid, which would make the committed outputs differ run to run).
+    Column headers should carry units (rename columns before calling)."""
+    styler = df.style.hide(axis="index").format(formats or {}, na_rep="—").set_uuid(name)
+    return styler.set_caption(caption) if caption else styler
