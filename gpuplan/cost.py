@@ -1,0 +1,177 @@
+"""Cost per completed job: the articles' break-even worksheet, made exact.
+
+Source of the worksheet: HappyHorse, "H100 vs A100 for AI Video Generation" (2026-04, section "How to estimate
+your own break-even point"): runtime on each GPU × hourly price, adjusted for utilization, reruns per 100 jobs
+and queue delay before execution. Its worked example (A100 8 h × $1.50 = $12.00; H100 3 h × $3.50 = $10.50) is
+reproduced exactly by `cost_per_job` (seed claim 21; see tests/test_cost.py).
+
+The formula is written once and works on Python floats, numpy arrays and pandas Series alike (broadcasting),
+so the sweep runner and the charts call the same code as the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gpuplan.errors import InputError
+
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """The parts of the cost of one finished job (USD) and what follows from them.
+
+    Each field is a float for scalar inputs, or an array/Series of the broadcast shape for array inputs.
+    `wall_hours` is the time the GPUs are held per finished job (reruns and lost work included, queue not);
+    `turnaround_hours` adds the queue wait; `jobs_per_day` is 24 / wall_hours for the GPUs held.
+    """
+
+    compute_usd: Any
+    rerun_usd: Any
+    failure_usd: Any
+    queue_usd: Any
+    storage_usd: Any
+    egress_usd: Any
+    cost_per_job_usd: Any
+    wall_hours: Any
+    turnaround_hours: Any
+    jobs_per_day: Any
+    usd_per_million_tokens: Any
+    usd_per_clip: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field name -> value (floats stay floats, None stays None): ready for JSON or a DataFrame row."""
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per element of the broadcast inputs (one row for scalar inputs)."""
+        values = {k: (np.nan if v is None else v) for k, v in self.to_dict().items()}
+        if all(np.ndim(v) == 0 for v in values.values()):
+            return pd.DataFrame([values])
+        return pd.DataFrame(values)
+
+
+def _out(x: Any) -> Any:
+    """A 0-d result as a Python float (JSON-friendly); arrays and Series unchanged."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _check(field: str, value: Any, *, low: float = 0.0, low_open: bool = False, high: float | None = None) -> None:
+    """InputError naming `field` unless every element of `value` lies in the allowed range (NaN rejected)."""
+    arr = np.asarray(value, dtype=float)
+    bad = np.isnan(arr) | (arr <= low if low_open else arr < low)
+    if high is not None:
+        bad |= arr > high
+    if np.any(bad):
+        first = arr[bad].flat[0] if arr.ndim else arr
+        rng = f"{'(' if low_open else '['}{low:g}, {'inf)' if high is None else f'{high:g}]'}"
+        raise InputError(field, f"{first:g} is outside the allowed range {rng}")
+
+
+def cost_per_job(
+    *,
+    runtime_hours: Any,
+    usd_per_gpu_hour: Any,
+    gpus: Any = 1,
+    utilization: Any = 1.0,
+    reruns_per_100: Any = 0,
+    failure_rate_per_hour: Any = None,
+    checkpoint_interval_hours: Any = None,
+    queue_hours: Any = 0,
+    value_per_hour_usd: Any = 0,
+    storage_usd: Any = 0,
+    egress_usd: Any = 0,
+    tokens: Any = None,
+    clips: Any = None,
+) -> CostBreakdown:
+    """Cost of one *finished* job, with its parts.
+
+    - compute = runtime_hours × gpus × usd_per_gpu_hour / utilization. `runtime_hours` is the job's runtime
+      at full utilization; at utilization u the GPUs are held runtime/u hours (the worksheet's "average GPU
+      utilization during the job"; the "40% utilization problem" of Lyceum 2026-02 is u = 0.4).
+    - reruns = compute × reruns_per_100 / 100: failed attempts that are rerun from scratch (worksheet's
+      "reruns or failed attempts per 100 jobs").
+    - failures (optional, additive to reruns: it models a different loss — crashes with checkpoint restart):
+      with `failure_rate_per_hour` λ (failures per wall-clock hour of the whole job, i.e. N × the per-GPU
+      rate for N GPUs) and checkpoint interval c, each failure loses on average c/2 hours of work (first-order
+      model of Young 1974, "A first order approximation to the optimum checkpoint interval", CACM 17(9)).
+      Expected failures = λ × runtime/u, so lost hours = λ × runtime/u × c/2, billed at gpus × price.
+      Restart time and the cost of writing checkpoints are not modelled.
+    - queue = queue_hours × value_per_hour_usd: the worksheet's "queue delay before execution" priced at
+      the value of an hour of waiting (the articles' "value of faster delivery").
+    - storage_usd and egress_usd are added as given (per job).
+
+    cost_per_job_usd is their sum; usd_per_million_tokens = cost / tokens × 1e6 and usd_per_clip = cost / clips
+    when tokens / clips (per job) are given. All arguments broadcast (floats, numpy arrays, pandas Series).
+    Bad values raise InputError naming the argument.
+    """
+    _check("usd_per_gpu_hour", usd_per_gpu_hour)
+    _check("runtime_hours", runtime_hours)
+    _check("gpus", gpus, low_open=True)
+    _check("utilization", utilization, low_open=True, high=1.0)
+    _check("reruns_per_100", reruns_per_100)
+    _check("queue_hours", queue_hours)
+    _check("value_per_hour_usd", value_per_hour_usd)
+    _check("storage_usd", storage_usd)
+    _check("egress_usd", egress_usd)
+    if (failure_rate_per_hour is None) != (checkpoint_interval_hours is None):
+        raise InputError("failure_rate_per_hour", "give it together with checkpoint_interval_hours (or neither)")
+    if failure_rate_per_hour is None:
+        failure_rate_per_hour, checkpoint_interval_hours = 0.0, 0.0
+    _check("failure_rate_per_hour", failure_rate_per_hour)
+    _check("checkpoint_interval_hours", checkpoint_interval_hours)
+    if tokens is not None:
+        _check("tokens", tokens, low_open=True)
+    if clips is not None:
+        _check("clips", clips, low_open=True)
+
+    held_hours = runtime_hours / utilization
+    gpu_usd_per_hour = gpus * usd_per_gpu_hour
+    compute = held_hours * gpu_usd_per_hour
+    rerun = compute * reruns_per_100 / 100.0
+    lost_hours = failure_rate_per_hour * held_hours * checkpoint_interval_hours / 2.0
+    failure = lost_hours * gpu_usd_per_hour
+    queue = queue_hours * value_per_hour_usd
+    total = compute + rerun + failure + queue + storage_usd + egress_usd
+    wall = held_hours * (1.0 + reruns_per_100 / 100.0) + lost_hours
+    with np.errstate(divide="ignore"):
+        jobs_per_day = HOURS_PER_DAY / np.float64(wall) if np.ndim(wall) == 0 else HOURS_PER_DAY / wall
+    return CostBreakdown(
+        compute_usd=_out(compute),
+        rerun_usd=_out(rerun),
+        failure_usd=_out(failure),
+        queue_usd=_out(queue),
+        storage_usd=_out(storage_usd),
+        egress_usd=_out(egress_usd),
+        cost_per_job_usd=_out(total),
+        wall_hours=_out(wall),
+        turnaround_hours=_out(wall + queue_hours),
+        jobs_per_day=_out(jobs_per_day),
+        usd_per_million_tokens=None if tokens is None else _out(total / tokens * 1e6),
+        usd_per_clip=None if clips is None else _out(total / clips),
+    )
+
+
+def price_info(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> dict:
+    """The hourly price to use for `gpu`, with where it came from.
+
+    An explicit `price` (USD per GPU-hour) wins (provider 'given'); otherwise the latest observed price of that
+    kind (and provider, when named) from the `prices` table via gpuplan.data.latest_price. Returns
+    dict(usd_per_gpu_hour, provider, date_observed, source_id).
+    """
+    if price is not None:
+        _check("price", price)
+        return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
+    from gpuplan import data
+
+    return data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
+
+
+def price_for(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> float:
+    """USD per GPU-hour for `gpu`: the explicit `price` if given, else the latest one in the data (see price_info)."""
+    return float(price_info(gpu, price=price, provider=provider, kind=kind)["usd_per_gpu_hour"])

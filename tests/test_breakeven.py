@@ -1,0 +1,100 @@
+"""gpuplan.breakeven. Expected values are hand calculations written here."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gpuplan.breakeven import breakeven_price_b, breakeven_speedup, cost_difference, rent_vs_buy, sensitivity, verdict
+from gpuplan.errors import InputError
+
+
+def test_breakeven_speedup_is_price_ratio():
+    # HappyHorse 2026-04 prices: $3.50 / $1.50 = 2.333…
+    assert breakeven_speedup(1.50, 3.50) == pytest.approx(3.5 / 1.5)
+
+
+def test_breakeven_speedup_adjusted_for_utilization_and_reruns():
+    # A at 50% utilization pays 1.50/0.5 = $3.00 per useful hour; B at 100% pays $3.50 -> 3.5/3 = 1.1667
+    assert breakeven_speedup(1.50, 3.50, utilization_a=0.5) == pytest.approx(3.5 / 3.0)
+    # A reruns 10 per 100: 1.5 × 1.1 = 1.65; B 0.8 util + 4 reruns: 3.5 / 0.8 × 1.04 = 4.55 -> 4.55 / 1.65
+    assert breakeven_speedup(1.50, 3.50, utilization_b=0.8, reruns_a=10, reruns_b=4) == pytest.approx(4.55 / 1.65)
+
+
+def test_breakeven_price_b():
+    # the 8 h -> 3 h job (speedup 8/3) ties when 3 h × p_B = $12  ->  p_B = $4.00
+    assert breakeven_price_b(1.50, 8 / 3) == pytest.approx(4.00)
+    # with B at 75% utilization: 3 / 0.75 × p_B = 12 -> p_B = $3.00
+    assert breakeven_price_b(1.50, 8 / 3, utilization_b=0.75) == pytest.approx(3.00)
+
+
+def test_vectorised():
+    np.testing.assert_allclose(breakeven_speedup(np.array([1.5, 2.0]), 3.0), [2.0, 1.5])
+
+
+def test_verdict_text():
+    assert verdict(2.33, 2.5, 2.7, 3.2, "a100", "h100").startswith("h100 is cheaper per job across the whole observed band")
+    assert verdict(2.33, 1.2, 1.5, 1.9, "a100", "h100").startswith("a100 is cheaper per job across the whole observed band")
+    assert verdict(1.9, 1.5, 2.0, 3.2).startswith("depends: break-even 1.90x falls inside observed 1.50x-3.20x")
+    assert verdict(2.0, None, None, None).startswith("no observed speedup")
+
+
+def test_cost_difference_reproduces_article():
+    # $10.50 − $12.00 = −$1.50: the H100 is cheaper per job
+    assert cost_difference(hours_a=8, speedup=8 / 3, price_a=1.5, price_b=3.5) == pytest.approx(-1.5)
+    # queue: A waits 10 h for the cheap GPU at $1/h of waiting -> A costs $22, B $10.50
+    assert cost_difference(hours_a=8, speedup=8 / 3, price_a=1.5, price_b=3.5, queue_hours_a=10,
+                           value_per_hour_usd=1) == pytest.approx(-11.5)
+
+
+def test_rent_vs_buy_by_hand():
+    # $30,000 GPU, 700 W, PUE 1.5, $0.10/kWh, $100/month hosting, 3 years, 50% busy, cloud $2.50/h.
+    # busy hours/month = 8760/12 × 0.5 = 365; power = 0.7 kW × 1.5 × 0.10 × 365 = $38.325;
+    # running cost = 138.325; cloud = 2.5 × 365 = 912.5; payback = 30000 / (912.5 − 138.325) = 38.7509 months
+    # (> 36: renting wins over the 3-year life); capex 30000/36 = 833.333/month; owned per busy hour
+    # (833.333 + 138.325) / 365 = 2.66208
+    r = rent_vs_buy(30000, 700, 1.5, 0.10, 100, 3, 0.5, 2.5)
+    assert r["busy_hours_per_month"] == pytest.approx(365.0)
+    assert r["power_usd_per_month"] == pytest.approx(38.325)
+    assert r["months_to_breakeven"] == pytest.approx(30000 / 774.175)
+    assert r["owned_usd_per_hour"] == pytest.approx((30000 / 36 + 138.325) / 365)
+    assert r["buy_is_cheaper"] is False
+    # at full utilization: busy 730 h; power 76.65; running 176.65; cloud 1825; 30000 / 1648.35 = 18.2 months
+    r = rent_vs_buy(30000, 700, 1.5, 0.10, 100, 3, 1.0, 2.5)
+    assert r["months_to_breakeven"] == pytest.approx(30000 / 1648.35)
+    assert r["buy_is_cheaper"] is True
+
+
+def test_rent_vs_buy_never_pays_back():
+    # cloud $0.10/h × 730 = $73/month < $100 hosting: owning never pays back
+    assert math.isinf(rent_vs_buy(30000, 700, 1.5, 0.10, 100, 3, 1.0, 0.10)["months_to_breakeven"])
+
+
+def test_sensitivity_tornado():
+    base = dict(hours_a=8, speedup=8 / 3, price_a=1.5, price_b=3.5)
+    t = sensitivity(base, {"speedup": (1.5, 3.2), "hours_a": (4, 12), "utilization_b": (0.4, 1.0)})
+    rows = t.set_index("input")
+    # speedup 1.5: 8/1.5 × 3.5 − 12 = 6.6667; 3.2: 2.5 × 3.5 − 12 = −3.25
+    assert rows.loc["speedup", "difference_low_usd"] == pytest.approx(8 / 1.5 * 3.5 - 12)
+    assert rows.loc["speedup", "difference_high_usd"] == pytest.approx(-3.25)
+    assert bool(rows.loc["speedup", "flips"]) is True
+    # hours 4 -> −0.75, 12 -> −2.25: H100 stays cheaper
+    assert rows.loc["hours_a", "difference_low_usd"] == pytest.approx(-0.75)
+    assert bool(rows.loc["hours_a", "flips"]) is False
+    # B at 40% utilization: 3 / 0.4 × 3.5 − 12 = 14.25
+    assert rows.loc["utilization_b", "difference_low_usd"] == pytest.approx(14.25)
+    assert list(rows["base_difference_usd"]) == pytest.approx([-1.5] * 3)
+    assert list(t["input"]) == ["utilization_b", "speedup", "hours_a"]  # sorted by swing 15.75 > 9.92 > 1.5
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="^price_a"):
+        breakeven_speedup(-1, 3.5)
+    with pytest.raises(InputError, match="^utilization_b"):
+        breakeven_speedup(1.5, 3.5, utilization_b=1.5)
+    with pytest.raises(InputError, match="^pue"):
+        rent_vs_buy(30000, 700, 0.9, 0.10, 100, 3, 0.5, 2.5)
+    with pytest.raises(InputError, match="^bogus"):
+        sensitivity(dict(hours_a=8, speedup=2, price_a=1, price_b=2, bogus=1))
+    with pytest.raises(InputError, match="^speedup"):
+        sensitivity(dict(hours_a=8, price_a=1, price_b=2))
