@@ -1,18 +1,160 @@
 """The gpuplan command line (typer). `python -m gpuplan --help`.
 
-Every command turns gpuplan.errors.GpuplanError into one line on stderr and exit code 2 (never a traceback).
+Every command prints a rich table, or with `--json` machine-readable JSON on stdout. Bad input of any kind (a
+gpuplan.errors.GpuplanError from the library, or a typer usage error such as a non-number) becomes ONE line on
+stderr, `error: <option>: <what is allowed>`, and exit code 2 — never a traceback (see `_Group.invoke`).
+
+Layout: shared helpers first, then one clearly separated section per command (each command in its own
+function); other modules' commands (data, book, batch, sweep) are added in their own sections.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.29 vendors click as typer._click
+from typer.core import TyperGroup
 
-from gpuplan.errors import GpuplanError
+from gpuplan.errors import GpuplanError, InputError
 
-app = typer.Typer(help="gpuplan: which GPU to rent or buy.", no_args_is_help=True, add_completion=False)
-data_app = typer.Typer(help="The DuckDB database of specs, prices, benchmarks and models.", no_args_is_help=True)
+
+class _Group(TyperGroup):
+    """Turns GpuplanError and usage errors raised by any sub-command into one line on stderr + exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as err:
+            typer.echo(f"error: {err.format_message()}", err=True)
+            raise typer.Exit(2) from None
+        except GpuplanError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from None
+
+
+def _typer(help: str) -> typer.Typer:
+    return typer.Typer(help=help, cls=_Group, no_args_is_help=True, add_completion=False,
+                       pretty_exceptions_enable=False)  # fmt: skip
+
+
+app = _typer("gpuplan: which GPU to rent or buy — memory fit, runtime, cost per finished job, break-even, scaling.")
+
+# ---------------------------------------------------------------------------------------------- shared helpers
+JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout instead of a table.")
+_SUFFIX = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
+_COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMBGT]?)\s*$", re.IGNORECASE)
+
+
+def parse_count(option: str, text: str | None) -> int | None:
+    """'6.74e9', '6.74B', '7b', '500M', '2K', '1.4T', '1_000' -> an integer count > 0 (None stays None)."""
+    if text is None:
+        return None
+    m = _COUNT.match(text.replace("_", "").replace(",", ""))
+    if not m:
+        raise InputError(option, f"{text!r} is not a count; use e.g. 6.74e9 or 6.74B (suffixes K, M, B, T)")
+    value = float(m.group(1)) * _SUFFIX[m.group(2).upper()]
+    if not (math.isfinite(value) and value >= 1):
+        raise InputError(option, f"{text!r} must be a count >= 1")
+    return int(round(value))
+
+
+def parse_int_list(option: str, text: str) -> list[int]:
+    """'1,8,64,512' -> [1, 8, 64, 512], each a count >= 1."""
+    return [parse_count(option, part) for part in text.split(",") if part.strip()] or parse_count(option, "")
+
+
+@contextmanager
+def options(**names: str) -> Iterator[None]:
+    """Re-label an InputError raised inside with the command-line option: options(runtime_hours='--hours')."""
+    try:
+        yield
+    except InputError as err:
+        if err.field in names:
+            raise InputError(names[err.field], str(err).split(": ", 1)[1]) from None
+        raise
+
+
+def resolve_gpu(option: str, name: str) -> str:
+    """GPU id from an id or unambiguous alias (gpuplan.data.resolve_gpu); errors name `option`."""
+    from gpuplan import data
+
+    try:
+        return data.resolve_gpu(name)
+    except InputError as err:
+        raise InputError(option, str(err).split(": ", 1)[1] if ": " in str(err) else str(err)) from None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy: numpy/pandas scalars -> Python, NaN/inf -> None, DataFrames -> list of records."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return [_plain(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [_plain(v) for v in list(value)]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def emit(result: Any, as_json: bool, title: str | None = None) -> None:
+    """Print `result` (dict, or list of dict rows) as JSON on stdout, or as rich table(s)."""
+    result = _plain(result)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, allow_nan=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if isinstance(result, list):
+        table = Table(title=title)
+        columns = list(dict.fromkeys(k for row in result for k in row))
+        for c in columns:
+            table.add_column(c, justify="right")
+        for row in result:
+            table.add_row(*(_fmt(row.get(c)) for c in columns))
+        console.print(table)
+        return
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    nested = {}
+    for key, value in result.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            nested[key] = value
+        elif isinstance(value, dict):
+            table.add_row(key, ", ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
+        else:
+            table.add_row(key, _fmt(value))
+    console.print(table)
+    for key, rows in nested.items():
+        emit(rows, False, title=key)
+
+
+# -------------------------------------------------------------------------------------------- data (engineer 1)
+data_app = _typer("The DuckDB database of specs, prices, benchmarks and models.")
 app.add_typer(data_app, name="data")
 
 
@@ -25,9 +167,95 @@ def data_build() -> None:
     typer.echo(f"built {path}")
 
 
+# ------------------------------------------------------------------------------------------------------- cost
+@app.command("cost")
+def cost_command(
+    gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias, e.g. a100-sxm4-80gb."),
+    hours: float = typer.Option(..., "--hours", help="Runtime of the job at full utilization, hours."),
+    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: latest price in the data)."),
+    provider: str | None = typer.Option(None, "--provider", help="Take the latest price of this provider."),
+    kind: str = typer.Option("on-demand", "--kind", help="Price kind: on-demand, spot or reserved."),
+    gpus: int = typer.Option(1, "--gpus", help="GPUs the job runs on."),
+    utilization: float = typer.Option(1.0, "--utilization", help="Average GPU utilization during the job, (0, 1]."),
+    reruns_per_100: float = typer.Option(0.0, "--reruns-per-100", help="Failed attempts rerun per 100 jobs."),
+    queue_hours: float = typer.Option(0.0, "--queue-hours", help="Queue delay before the job starts, hours."),
+    value_per_hour: float = typer.Option(0.0, "--value-per-hour", help="USD value of an hour of waiting."),
+    storage: float = typer.Option(0.0, "--storage", help="Storage cost per job, USD."),
+    egress: float = typer.Option(0.0, "--egress", help="Egress cost per job, USD."),
+    tokens: str | None = typer.Option(None, "--tokens", help="Tokens per job (6.74e9 or 6.74B) -> USD per 1M tokens."),
+    clips: int | None = typer.Option(None, "--clips", help="Clips generated per job -> USD per clip."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Cost per finished job: runtime × GPUs × price / utilization × (1 + reruns/100) + queue × value + storage."""
+    from gpuplan.cost import cost_per_job, price_info
+
+    gpu_id = resolve_gpu("--gpu", gpu)
+    with options(price="--price", provider="--provider", kind="--kind"):
+        info = price_info(gpu_id, price, provider=provider, kind=kind)
+    with options(runtime_hours="--hours", usd_per_gpu_hour="--price", gpus="--gpus", utilization="--utilization",
+                 reruns_per_100="--reruns-per-100", queue_hours="--queue-hours", value_per_hour_usd="--value-per-hour",
+                 storage_usd="--storage", egress_usd="--egress", clips="--clips"):  # fmt: skip
+        result = cost_per_job(runtime_hours=hours, usd_per_gpu_hour=info["usd_per_gpu_hour"], gpus=gpus,
+                              utilization=utilization, reruns_per_100=reruns_per_100, queue_hours=queue_hours,
+                              value_per_hour_usd=value_per_hour, storage_usd=storage, egress_usd=egress,
+                              tokens=parse_count("--tokens", tokens), clips=clips)  # fmt: skip
+    emit({"gpu": gpu_id, "price": info, **result.to_dict()}, as_json, title=f"cost per finished job on {gpu_id}")
+
+
+# -------------------------------------------------------------------------------------------------- breakeven
+@app.command("breakeven")
+def breakeven_command(
+    a: str = typer.Option(..., "--a", help="Baseline GPU (id or alias), e.g. a100-sxm4-80gb."),
+    b: str = typer.Option(..., "--b", help="Challenger GPU (id or alias), e.g. h100-sxm5-80gb."),
+    price_a: float | None = typer.Option(None, "--price-a", help="USD per GPU-hour of A (default: latest in data)."),
+    price_b: float | None = typer.Option(None, "--price-b", help="USD per GPU-hour of B (default: latest in data)."),
+    task: str | None = typer.Option(None, "--task", help="Task class for the observed speedup band."),
+    provider: str | None = typer.Option(None, "--provider", help="Take default prices from this provider."),
+    utilization_a: float = typer.Option(1.0, "--utilization-a", help="Utilization on A, (0, 1]."),
+    utilization_b: float = typer.Option(1.0, "--utilization-b", help="Utilization on B, (0, 1]."),
+    reruns_a: float = typer.Option(0.0, "--reruns-a", help="Reruns per 100 jobs on A."),
+    reruns_b: float = typer.Option(0.0, "--reruns-b", help="Reruns per 100 jobs on B."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Speedup at which B's cost per job equals A's, against the observed speedup band, with a verdict."""
+    from gpuplan.breakeven import breakeven
+
+    gpu_a, gpu_b = resolve_gpu("--a", a), resolve_gpu("--b", b)
+    with options(price_a="--price-a", price_b="--price-b", price="--price-a", utilization_a="--utilization-a",
+                 utilization_b="--utilization-b", reruns_a="--reruns-a", reruns_b="--reruns-b", task="--task",
+                 provider="--provider"):  # fmt: skip
+        result = breakeven(gpu_a, gpu_b, price_a, price_b, task, provider=provider, utilization_a=utilization_a,
+                           utilization_b=utilization_b, reruns_a=reruns_a, reruns_b=reruns_b)  # fmt: skip
+    emit(result, as_json, title=f"break-even {gpu_b} vs {gpu_a}")
+
+
+# ------------------------------------------------------------------------------------------------ rent-vs-buy
+@app.command("rent-vs-buy")
+def rent_vs_buy_command(
+    purchase: float = typer.Option(..., "--purchase", help="Purchase price per GPU, USD."),
+    cloud_price: float = typer.Option(..., "--cloud-price", help="Cloud USD per GPU-hour to compare with."),
+    tdp: float = typer.Option(700.0, "--tdp", help="Power draw at TDP, W (H100 SXM: 700)."),
+    pue: float = typer.Option(1.5, "--pue", help="Data-centre power usage effectiveness, >= 1 (assumption)."),
+    usd_per_kwh: float = typer.Option(0.10, "--usd-per-kwh", help="Electricity price, USD/kWh (assumption)."),
+    hosting: float = typer.Option(0.0, "--hosting", help="Hosting/colocation per GPU per month, USD."),
+    years: float = typer.Option(3.0, "--years", help="Amortization period, years."),
+    utilization: float = typer.Option(1.0, "--utilization", help="Fraction of hours the GPU is busy, (0, 1]."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Own or rent one GPU: owned cost per busy hour vs the cloud rate, and months until the purchase pays back."""
+    from gpuplan.breakeven import rent_vs_buy
+
+    with options(purchase_usd="--purchase", cloud_usd_per_hour="--cloud-price", tdp_w="--tdp", pue="--pue",
+                 usd_per_kwh="--usd-per-kwh", hosting_usd_per_month="--hosting", years="--years",
+                 utilization="--utilization"):  # fmt: skip
+        result = rent_vs_buy(purchase, tdp, pue, usd_per_kwh, hosting, years, utilization, cloud_price)
+    emit(result, as_json, title="rent vs buy (per GPU)")
+
+
 def main() -> None:
+    """Entry point of `gpuplan` and `python -m gpuplan`."""
     try:
         app()
-    except GpuplanError as err:
+    except GpuplanError as err:  # e.g. raised while building the command tree; commands are covered by _Group
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
