@@ -1,0 +1,141 @@
+-- gpuplan database schema (DuckDB). Built by `python -m gpuplan data build` from data/*.csv.
+-- Units are in column names: _gb = 10^9 bytes, _gbps = 10^9 bytes/s, _tflops = 10^12 FLOP/s (always DENSE,
+-- never the "with sparsity" figure), _usd, _w. Empty CSV cell = NULL = "not found in any source", never a guess.
+-- These constraints are the second line of defence; gpuplan/data.py validates the CSVs first and names
+-- file, line and column of the first problem.
+
+CREATE TABLE sources (
+    source_id      VARCHAR PRIMARY KEY CHECK (regexp_full_match(source_id, '[a-z0-9][a-z0-9.-]*')),
+    title          VARCHAR NOT NULL,
+    url            VARCHAR,             -- URL, or empty when the reference gives only a citation
+    publisher      VARCHAR NOT NULL,
+    published_date VARCHAR CHECK (regexp_full_match(published_date, '\d{4}(-\d{2}(-\d{2})?)?')),  -- ISO, may be partial
+    accessed_date  VARCHAR CHECK (regexp_full_match(accessed_date, '\d{4}(-\d{2}(-\d{2})?)?')),
+    reliability    VARCHAR NOT NULL,
+    note           VARCHAR
+);
+
+CREATE TABLE gpus (
+    gpu_id                VARCHAR PRIMARY KEY CHECK (regexp_full_match(gpu_id, '[a-z0-9][a-z0-9-]*')),
+    name                  VARCHAR NOT NULL,
+    vendor                VARCHAR NOT NULL CHECK (vendor IN ('NVIDIA', 'AMD')),
+    architecture          VARCHAR NOT NULL,
+    form_factor           VARCHAR NOT NULL,
+    memory_gb             DOUBLE NOT NULL CHECK (memory_gb > 0),      -- vendor-labelled capacity (10^9 bytes)
+    memory_type           VARCHAR,
+    memory_bandwidth_gbps DOUBLE NOT NULL CHECK (memory_bandwidth_gbps > 0),
+    fp32_tflops           DOUBLE CHECK (fp32_tflops > 0),              -- non-tensor FP32
+    tf32_tflops_dense     DOUBLE CHECK (tf32_tflops_dense > 0),
+    bf16_tflops_dense     DOUBLE CHECK (bf16_tflops_dense > 0),
+    fp16_tflops_dense     DOUBLE CHECK (fp16_tflops_dense > 0),
+    fp8_tflops_dense      DOUBLE CHECK (fp8_tflops_dense > 0),
+    int8_tops_dense       DOUBLE CHECK (int8_tops_dense > 0),
+    interconnect          VARCHAR NOT NULL CHECK (interconnect IN ('nvlink3', 'nvlink4', 'nvlink5', 'infinity-fabric', 'pcie')),
+    nvlink_gbps           DOUBLE CHECK (nvlink_gbps > 0),              -- bidirectional per GPU; empty when none
+    pcie_gen              INTEGER CHECK (pcie_gen BETWEEN 3 AND 6),
+    tdp_w                 DOUBLE CHECK (tdp_w > 0),
+    launch_date           DATE,
+    process_node          VARCHAR,
+    aliases               VARCHAR NOT NULL,                            -- ';'-separated, matched case-insensitively
+    source_id             VARCHAR NOT NULL REFERENCES sources (source_id),
+    notes                 VARCHAR
+);
+
+-- Every source's value for every spec field: the cross-check that shows disagreements.
+CREATE TABLE spec_values (
+    gpu_id    VARCHAR NOT NULL REFERENCES gpus (gpu_id),
+    field     VARCHAR NOT NULL,
+    value     VARCHAR NOT NULL,
+    unit      VARCHAR,
+    source_id VARCHAR NOT NULL REFERENCES sources (source_id),
+    basis     VARCHAR,                                                 -- dense / sparse / non-tensor / ...
+    note      VARCHAR
+);
+
+CREATE TABLE prices (
+    price_id          INTEGER PRIMARY KEY CHECK (price_id > 0),
+    gpu_id            VARCHAR NOT NULL REFERENCES gpus (gpu_id),
+    provider          VARCHAR,                                         -- empty only for purchase prices
+    kind              VARCHAR NOT NULL CHECK (kind IN ('on-demand', 'spot', 'reserved', 'purchase')),
+    usd_per_gpu_hour  DOUBLE CHECK (usd_per_gpu_hour > 0),
+    purchase_usd      DOUBLE CHECK (purchase_usd > 0),                 -- per GPU
+    gpus_per_instance INTEGER CHECK (gpus_per_instance > 0),
+    region            VARCHAR,
+    date_observed     DATE,                                            -- empty when the source is undated
+    date_note         VARCHAR,                                         -- how the date was read (source's own words)
+    term              VARCHAR,                                         -- the source's term text
+    source_id         VARCHAR NOT NULL REFERENCES sources (source_id),
+    notes             VARCHAR,
+    CHECK ((kind = 'purchase') = (purchase_usd IS NOT NULL)),
+    CHECK ((kind = 'purchase') = (usd_per_gpu_hour IS NULL)),
+    CHECK (kind = 'purchase' OR provider IS NOT NULL)
+);
+
+CREATE TABLE benchmarks (
+    benchmark_id     INTEGER PRIMARY KEY CHECK (benchmark_id > 0),
+    suite            VARCHAR NOT NULL,
+    round            VARCHAR,
+    workload         VARCHAR NOT NULL,
+    scenario         VARCHAR,
+    task_type        VARCHAR NOT NULL CHECK (task_type IN ('training', 'finetune', 'inference', 'microbenchmark')),
+    model            VARCHAR,
+    gpu_id           VARCHAR NOT NULL REFERENCES gpus (gpu_id),
+    gpu_count        INTEGER NOT NULL CHECK (gpu_count > 0),
+    precision        VARCHAR,
+    metric           VARCHAR NOT NULL,
+    value            DOUBLE NOT NULL CHECK (value > 0),
+    unit             VARCHAR NOT NULL,
+    higher_is_better BOOLEAN NOT NULL,
+    system           VARCHAR,
+    submitter        VARCHAR,
+    date             DATE,
+    source_id        VARCHAR NOT NULL REFERENCES sources (source_id),
+    notes            VARCHAR
+);
+
+CREATE TABLE models (
+    model_id            VARCHAR PRIMARY KEY CHECK (regexp_full_match(model_id, '[a-z0-9][a-z0-9.-]*')),
+    name                VARCHAR NOT NULL,
+    family              VARCHAR NOT NULL CHECK (family IN ('llm', 'diffusion', 'video')),
+    params_total        BIGINT CHECK (params_total > 0),
+    params_active       BIGINT CHECK (params_active > 0),
+    layers              INTEGER CHECK (layers > 0),
+    hidden_size         INTEGER CHECK (hidden_size > 0),
+    attention_heads     INTEGER CHECK (attention_heads > 0),
+    kv_heads            INTEGER CHECK (kv_heads > 0),
+    head_dim            INTEGER CHECK (head_dim > 0),
+    vocab_size          INTEGER CHECK (vocab_size > 0),
+    ffn_size            INTEGER CHECK (ffn_size > 0),
+    default_context     INTEGER CHECK (default_context > 0),
+    latent_channels     INTEGER CHECK (latent_channels > 0),
+    vae_spatial_factor  INTEGER CHECK (vae_spatial_factor > 0),
+    vae_temporal_factor INTEGER CHECK (vae_temporal_factor > 0),
+    patch_size          INTEGER CHECK (patch_size > 0),
+    source_id           VARCHAR NOT NULL REFERENCES sources (source_id),
+    notes               VARCHAR,
+    CHECK (params_active IS NULL OR params_total IS NULL OR params_active <= params_total)
+);
+
+-- Latest observation per (gpu_id, kind, provider). Undated rows never beat dated ones; ties broken by the
+-- highest price_id (the most recently added row).
+CREATE VIEW latest_prices AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT p.*, row_number() OVER (
+        PARTITION BY gpu_id, kind, provider
+        ORDER BY date_observed DESC NULLS LAST, price_id DESC) AS rn
+    FROM prices p)
+WHERE rn = 1;
+
+-- Derived price-performance of the latest hourly prices (on-demand / spot / reserved):
+--   usd_per_dense_pflop_hour = usd_per_gpu_hour / (bf16_tflops_dense / 1000)   (dense BF16 PFLOP/s for one hour)
+--   usd_per_tbps_hour        = usd_per_gpu_hour / (memory_bandwidth_gbps / 1000)
+--   usd_per_gb_hour          = usd_per_gpu_hour / memory_gb                      (per GB of GPU memory)
+CREATE VIEW price_performance AS
+SELECT lp.price_id, lp.gpu_id, g.name, lp.provider, lp.kind, lp.date_observed, lp.usd_per_gpu_hour,
+       g.bf16_tflops_dense, g.memory_bandwidth_gbps, g.memory_gb,
+       lp.usd_per_gpu_hour / (g.bf16_tflops_dense / 1000.0)     AS usd_per_dense_pflop_hour,
+       lp.usd_per_gpu_hour / (g.memory_bandwidth_gbps / 1000.0) AS usd_per_tbps_hour,
+       lp.usd_per_gpu_hour / g.memory_gb                        AS usd_per_gb_hour,
+       lp.source_id
+FROM latest_prices lp JOIN gpus g USING (gpu_id)
+WHERE lp.kind <> 'purchase';

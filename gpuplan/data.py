@@ -1,0 +1,354 @@
+"""The DuckDB database of GPU specs, prices, benchmark results and workload models.
+
+Sources of truth are the CSV files in ``data/`` (one per table, declared in ``data/schema.sql``); every row
+cites ``data/sources.csv``. ``build()`` validates the CSVs and writes ``data/gpuplan.duckdb`` atomically
+(temporary file in the same folder, then ``os.replace``), so a bad CSV never leaves a half-written database and
+the previous one survives. Everything else opens the database read-only (DuckDB allows many read-only
+processes at once but locks the file for a writer), and ``connect()`` rebuilds first when the database is
+missing or its stored content hash differs from the CSVs.
+
+Validation is driven by the schema itself: column types, NOT NULL, CHECK, PRIMARY KEY and FOREIGN KEY
+constraints are read from DuckDB's catalog (``duckdb_columns()``, ``duckdb_constraints()``) and checked on the
+CSV text first, so the first problem is reported as one line naming file, line and column
+(``data/prices.csv line 14, column usd_per_gpu_hour: -2.0 is negative``). The constraints then fire again on
+INSERT as a second line of defence.
+
+Environment: ``GPUPLAN_DATA_DIR`` points at another CSV folder (tests, the mutation test, batch workers);
+``GPUPLAN_DB`` at another database file (default: ``gpuplan.duckdb`` inside the data folder).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from gpuplan.errors import DataError, InputError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DB_NAME = "gpuplan.duckdb"
+DB_PATH = DATA_DIR / DB_NAME
+SCHEMA_FILE = "schema.sql"
+# Load order: referenced tables first.
+TABLES = ("sources", "gpus", "spec_values", "prices", "benchmarks", "models")
+
+_TYPE_WORDS = {
+    "DOUBLE": "a number",
+    "INTEGER": "an integer",
+    "BIGINT": "an integer",
+    "DATE": "a date YYYY-MM-DD",
+    "BOOLEAN": "true or false",
+}
+
+
+# ----------------------------------------------------------------------------------------------- paths, hash
+def data_dir() -> Path:
+    """The CSV folder: ``$GPUPLAN_DATA_DIR`` or the package's ``data/``."""
+    return Path(os.environ.get("GPUPLAN_DATA_DIR") or DATA_DIR)
+
+
+def db_path() -> Path:
+    """The database file: ``$GPUPLAN_DB``, else ``gpuplan.duckdb`` in ``data_dir()``."""
+    env = os.environ.get("GPUPLAN_DB")
+    return Path(env) if env else data_dir() / DB_NAME
+
+
+def data_hash(data_dir_: Path | None = None) -> str:
+    """sha256 over schema.sql and every data/*.csv (name and bytes, sorted by name). Caches key on it."""
+    folder = Path(data_dir_ or data_dir())
+    h = hashlib.sha256()
+    for path in [folder / SCHEMA_FILE, *sorted(folder.glob("*.csv"))]:
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes() if path.exists() else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------- build
+def _display(folder: Path, name: str) -> str:
+    """How a file is named in messages: ``data/prices.csv`` for the package data, else the full path."""
+    return f"data/{name}" if folder.resolve() == DATA_DIR.resolve() else str(folder / name)
+
+
+def _read_csv(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number as an editor shows it, cells) for each record; quoted newlines are handled."""
+    if not path.exists():
+        raise DataError(f"{shown}: file not found")
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            raise DataError(f"{shown} line 1: empty file (expected a header row)")
+        records, start = [], reader.line_num + 1
+        for cells in reader:
+            if cells:  # skip blank lines
+                if len(cells) != len(header):
+                    raise DataError(f"{shown} line {start}: {len(cells)} cells, header has {len(header)}")
+                records.append((start, cells))
+            start = reader.line_num + 1
+    return header, records
+
+
+def _check_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> None:
+    """Load data/<table>.csv into a text staging table, check it against the schema, then INSERT."""
+    shown = _display(folder, f"{table}.csv")
+    header, records = _read_csv(folder / f"{table}.csv", shown)
+    columns = con.execute(
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+    names = [c[0] for c in columns]
+    for name in names:
+        if name not in header:
+            raise DataError(f"{shown} line 1, column {name}: missing column")
+    for name in header:
+        if name not in names:
+            raise DataError(f"{shown} line 1, column {name}: unknown column (schema.sql has {', '.join(names)})")
+    if len(set(header)) != len(header):
+        raise DataError(f"{shown} line 1: duplicate column names")
+
+    stage = pd.DataFrame([cells for _, cells in records], columns=header, dtype="str")
+    stage.insert(0, "_line", [line for line, _ in records])
+    con.register("_stage_df", stage)
+    con.execute("CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stage_df")
+    con.unregister("_stage_df")
+
+    def first(sql: str, params: list | None = None):
+        return con.execute(sql + " ORDER BY _line LIMIT 1", params or []).fetchone()
+
+    # Types and NOT NULL, column by column (the text of the cell is quoted back).
+    for name, dtype, nullable in columns:
+        q = f'"{name}"'
+        if not nullable:
+            row = first(f"SELECT _line FROM _stage WHERE trim({q}) = ''")
+            if row:
+                raise DataError(f"{shown} line {row[0]}, column {name}: empty value (required)")
+        if dtype != "VARCHAR":
+            row = first(f"SELECT _line, {q} FROM _stage WHERE trim({q}) <> '' AND TRY_CAST(trim({q}) AS {dtype}) IS NULL")
+            if row:
+                raise DataError(f"{shown} line {row[0]}, column {name}: {row[1]!r} is not {_TYPE_WORDS.get(dtype, dtype)}")
+    typed = ", ".join(
+        f'CAST(NULLIF(trim("{n}"), \'\') AS {t}) AS "{n}"' if t != "VARCHAR" else f'NULLIF("{n}", \'\') AS "{n}"'
+        for n, t, _ in columns
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _line, {typed} FROM _stage")
+
+    constraints = con.execute(
+        "SELECT constraint_type, expression, constraint_column_names, referenced_table, referenced_column_names "
+        "FROM duckdb_constraints() WHERE table_name = ? AND constraint_type IN ('CHECK', 'PRIMARY KEY', 'UNIQUE', "
+        "'FOREIGN KEY') ORDER BY constraint_index",
+        [table],
+    ).fetchall()
+    for ctype, expr, cols, ref_table, ref_cols in constraints:
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        if ctype == "CHECK":
+            row = first(f"SELECT _line, {col_list} FROM _typed WHERE NOT coalesce({expr}, true)")
+            if row:
+                raise DataError(f"{shown} line {row[0]}, column {', '.join(cols)}: {_check_message(expr, cols, row[1:])}")
+        elif ctype in ("PRIMARY KEY", "UNIQUE"):
+            row = first(
+                f"SELECT _line, {col_list}, first_line FROM (SELECT _line, {col_list}, "
+                f"min(_line) OVER (PARTITION BY {col_list}) AS first_line FROM _typed) WHERE _line > first_line"
+            )
+            if row:
+                key = ", ".join(str(v) for v in row[1:-1])
+                raise DataError(f"{shown} line {row[0]}, column {', '.join(cols)}: duplicate key {key!r} (first on line {row[-1]})")
+        elif ctype == "FOREIGN KEY":
+            (col,), (ref_col,) = cols, ref_cols
+            row = first(
+                f'SELECT _line, "{col}" FROM _typed WHERE "{col}" IS NOT NULL '
+                f'AND "{col}" NOT IN (SELECT "{ref_col}" FROM "{ref_table}")'
+            )
+            if row:
+                raise DataError(
+                    f"{shown} line {row[0]}, column {col}: unknown {col} {row[1]!r} (not in {_display(folder, ref_table + '.csv')})"
+                )
+    try:  # second line of defence: DuckDB's own constraints
+        con.execute(f'INSERT INTO "{table}" SELECT {", ".join(chr(34) + n + chr(34) for n in names)} FROM _typed ORDER BY _line')
+    except duckdb.Error as err:
+        raise DataError(f"{shown}: {str(err).splitlines()[0]}") from None
+
+
+def _check_message(expr: str, cols: list[str], values: tuple) -> str:
+    """A readable message for a failed CHECK: 'is negative', 'is not one of ...', else the expression."""
+    if len(cols) == 1:
+        value = values[0]
+        if re.fullmatch(rf"\({re.escape(cols[0])} > 0\)", expr):
+            return f"{value} is negative" if value < 0 else f"{value} must be positive"
+        enum = re.fullmatch(rf"\({re.escape(cols[0])} IN \((.*)\)\)", expr)
+        if enum:
+            return f"{value!r} is not one of {enum.group(1)}"
+        return f"{value!r} fails CHECK {expr}"
+    shown = ", ".join(f"{c}={v!r}" for c, v in zip(cols, values))
+    return f"{shown} fails CHECK {expr}"
+
+
+def build(data_dir_: Path | str | None = None, db_path_: Path | str | None = None) -> Path:
+    """Validate data/*.csv and build the database; return its path.
+
+    Deterministic (rows are inserted in file order; the meta table holds only the content hash). Builds into a
+    uniquely named temporary file next to the target and renames it into place, so concurrent builders race
+    safely and a failed build removes its temporary file and leaves the previous database untouched.
+    Raises DataError naming file, line and column of the first problem.
+    """
+    folder = Path(data_dir_) if data_dir_ else data_dir()
+    target = Path(db_path_) if db_path_ else (folder / DB_NAME if data_dir_ else db_path())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = data_hash(folder)
+    schema_file = folder / SCHEMA_FILE
+    if not schema_file.exists():
+        raise DataError(f"{_display(folder, SCHEMA_FILE)}: file not found")
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            try:
+                con.execute(schema_file.read_text(encoding="utf-8"))
+            except duckdb.Error as err:
+                raise DataError(f"{_display(folder, SCHEMA_FILE)}: {str(err).splitlines()[0]}") from None
+            for table in TABLES:
+                _check_table(con, table, folder)
+            con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+            con.execute("INSERT INTO meta VALUES ('data_hash', ?)", [digest])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return target
+
+
+# ----------------------------------------------------------------------------------------------- read
+_conn: dict[tuple[str, str], duckdb.DuckDBPyConnection] = {}
+
+
+def _stored_hash(path: Path) -> str | None:
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'data_hash'").fetchone()
+            return row[0] if row else None
+    except duckdb.Error:
+        return None
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current database, rebuilt first if missing or stale.
+
+    The connection is reused while the CSV content hash is unchanged (the cache is keyed on data_hash()).
+    """
+    path, digest = db_path(), data_hash()
+    key = (str(path), digest)
+    con = _conn.get(key)
+    if con is not None:
+        return con
+    if _stored_hash(path) != digest:
+        build(data_dir(), path)
+    for old in list(_conn):
+        _conn.pop(old).close()
+    con = duckdb.connect(str(path), read_only=True)
+    _conn[key] = con
+    return con
+
+
+def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
+    """Run one SQL statement (values via ``?`` placeholders) and return a DataFrame."""
+    return connect().execute(sql, list(params)).df()
+
+
+def _table(name: str, order: str) -> pd.DataFrame:
+    return query(f"SELECT * FROM {name} ORDER BY {order}")
+
+
+def sources() -> pd.DataFrame:
+    return _table("sources", "source_id")
+
+
+def gpus() -> pd.DataFrame:
+    return _table("gpus", "gpu_id")
+
+
+def prices() -> pd.DataFrame:
+    return _table("prices", "price_id")
+
+
+def benchmarks() -> pd.DataFrame:
+    return _table("benchmarks", "benchmark_id")
+
+
+def models() -> pd.DataFrame:
+    return _table("models", "model_id")
+
+
+def _rows(sql: str, params: list) -> list[dict[str, Any]]:
+    cur = connect().execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _norm(text: str) -> str:
+    """Case-, space-, dash- and underscore-insensitive form used to match GPU names."""
+    return re.sub(r"[\s_\-]+", "", str(text).lower())
+
+
+def resolve_gpu(name: str) -> str:
+    """gpu_id for an id or alias (case-, space- and dash-insensitive: 'H100 SXM5' -> 'h100-sxm5-80gb').
+
+    Ambiguous names ('h100', 'a100') and unknown names raise InputError listing the candidates.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("gpu", "empty GPU name")
+    wanted = _norm(name)
+    table = _rows("SELECT gpu_id, aliases FROM gpus ORDER BY gpu_id", [])
+    keys = {row["gpu_id"]: [row["gpu_id"], *row["aliases"].split(";")] for row in table}
+    exact = sorted({gid for gid, ks in keys.items() if any(_norm(k) == wanted for k in ks)})
+    if len(exact) == 1:
+        return exact[0]
+    partial = exact or sorted({gid for gid, ks in keys.items() if any(wanted in _norm(k) for k in ks)})
+    if partial:
+        raise InputError("gpu", f"{name!r} is ambiguous; candidates: {', '.join(partial)}")
+    raise InputError("gpu", f"unknown GPU {name!r}; known: {', '.join(sorted(keys))}")
+
+
+def gpu(gpu_id: str) -> dict[str, Any]:
+    """The gpus row (as a dict, NULL -> None) for an id or alias."""
+    return _rows("SELECT * FROM gpus WHERE gpu_id = ?", [resolve_gpu(gpu_id)])[0]
+
+
+def model(name: str) -> dict[str, Any]:
+    """The models row for a model_id or name (case-insensitive); unknown -> InputError listing model_ids."""
+    rows = _rows("SELECT * FROM models WHERE lower(model_id) = lower(?) OR lower(name) = lower(?)", [name, name])
+    if not rows:
+        known = [r["model_id"] for r in _rows("SELECT model_id FROM models ORDER BY model_id", [])]
+        raise InputError("model", f"unknown model {name!r}; known: {', '.join(known)}")
+    return rows[0]
+
+
+def latest_price(gpu_id: str, kind: str = "on-demand", provider: str | None = None) -> dict[str, Any]:
+    """The most recently observed price of a GPU for a kind (and provider, case-insensitive, if given).
+
+    Undated rows lose to dated ones; ties go to the highest price_id. Returns the latest_prices row as a dict
+    (usd_per_gpu_hour, purchase_usd, provider, date_observed, source_id, ...). None found -> InputError.
+    """
+    gid = resolve_gpu(gpu_id)
+    kinds = ("on-demand", "spot", "reserved", "purchase")
+    if kind not in kinds:
+        raise InputError("kind", f"{kind!r} is not one of {', '.join(kinds)}")
+    sql = "SELECT * FROM latest_prices WHERE gpu_id = ? AND kind = ?"
+    params: list = [gid, kind]
+    if provider is not None:
+        sql += " AND lower(provider) = lower(?)"
+        params.append(provider)
+    rows = _rows(sql + " ORDER BY date_observed DESC NULLS LAST, price_id DESC LIMIT 1", params)
+    if not rows:
+        where = f" from provider {provider!r}" if provider else ""
+        raise InputError("price", f"no {kind} price for {gid}{where} in data/prices.csv")
+    return rows[0]
