@@ -23,7 +23,13 @@ venv: $(STAMP) ## Create .venv/ and install requirements.txt (done by every othe
 data: $(STAMP) ## Build data/gpuplan.duckdb from data/*.csv (only when a CSV changed)
 	$(PY) -m gpuplan data build
 
-test: $(STAMP) ## Run the whole test suite
+# CPU torch + transformers + peft for the GPU-calibration harness test (bench/gpu/; ~35 s, local torch wheel)
+GPU_HARNESS_STAMP := $(VENV)/.gpu-harness
+$(GPU_HARNESS_STAMP): $(STAMP) bench/gpu/requirements-cpu.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/gpu/requirements-cpu.txt
+	touch $@
+
+test: $(STAMP) $(GPU_HARNESS_STAMP) ## Run the whole test suite
 	$(PY) -m pytest
 
 clean: ## Remove build outputs (keeps .venv/)
