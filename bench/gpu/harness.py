@@ -113,6 +113,7 @@ def architecture(cfg: dict[str, int], params_total: int):
         hidden_size=cfg["hidden_size"], attention_heads=cfg["num_attention_heads"],
         kv_heads=cfg["num_key_value_heads"], head_dim=cfg["hidden_size"] // cfg["num_attention_heads"],
         vocab_size=cfg["vocab_size"], ffn_size=cfg["intermediate_size"],
+        tied_embeddings=bool(cfg.get("tie_word_embeddings", False)), name=f"harness {cfg['hidden_size']}x{cfg['num_hidden_layers']}",
     )
 
 
@@ -256,8 +257,9 @@ class Runner:
             new = self.plan.new_tokens
             inputs = dict(params=params, batch=batch, context=context, new_tokens=new, precision="bf16",
                           kv_dtype="bf16")
-            prediction = predict_memory(arch, mode="inference", precision="bf16", batch=batch,
-                                        seq=context + new, kv_dtype="bf16", context=context + new)
+            # seq = the prefill chunk (one layer's working memory), context = tokens held in the KV cache
+            prediction = predict_memory(arch, mode="inference", precision="bf16", batch=batch, seq=context,
+                                        kv_dtype="bf16", context=context + new)
             ids = self.tokens(cfg["vocab_size"], batch, context)
             try:
                 with torch.no_grad(), self.peak_memory() as peak:
@@ -466,14 +468,22 @@ def environment(device: str, gpu_id: str | None) -> dict[str, Any]:
 
 
 def resolve_device_gpu(device: str, gpu: str | None) -> str | None:
-    """gpuplan gpu_id for the device: --gpu if given, else the CUDA device name looked up as an alias."""
+    """gpuplan gpu_id for the device: ``--gpu`` if given, else the CUDA device name ('NVIDIA A100-SXM4-80GB')
+    without its vendor prefix, looked up among the ``gpus`` aliases. Unresolved: InputError asking for --gpu."""
     if device != "cuda":
         return None
-    from gpuplan import data
-
     import torch
 
-    return data.resolve_gpu(gpu or torch.cuda.get_device_name())
+    from gpuplan import data
+
+    if gpu:
+        return data.resolve_gpu(gpu)
+    name = torch.cuda.get_device_name()
+    try:
+        return data.resolve_gpu(name.removeprefix("NVIDIA ").strip())
+    except InputError as err:
+        raise InputError("--gpu", f"CUDA device {name!r} is not an alias in the gpus table ({err}); "
+                                  "name it with --gpu GPU_ID") from None
 
 
 def run(out: Path, device: str = "cuda", tiny: bool = False, sizes: tuple[str, ...] | None = None,

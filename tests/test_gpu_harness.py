@@ -1,0 +1,157 @@
+"""The GPU calibration harness (bench/gpu/harness.py) on the CPU with the tiny config.
+
+`make test` has no GPU: this exercises the harness's code path (model build, inference, training with and
+without activation checkpointing, LoRA, the CSV and its environment sidecar) and checks that every prediction
+in the CSV is what gpuplan's own functions return for the same inputs. Nothing here is a GPU number, and
+nothing is timed (throughput is only checked to be a positive number).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+if not os.environ.get("CI"):  # CI must have torch (Makefile stamp .venv/.gpu-harness): fail there, never skip
+    pytest.importorskip("torch", reason="torch not installed: run `make test` (installs bench/gpu/requirements-cpu.txt)")
+import torch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+HARNESS = ROOT / "bench" / "gpu" / "harness.py"
+sys.path.insert(0, str(HARNESS.parent))
+import harness  # noqa: E402
+
+from gpuplan.errors import InputError  # noqa: E402
+from gpuplan.memory import Architecture, memory_estimate  # noqa: E402
+
+# The tiny config (harness.SIZES["tiny"]): hidden 64, 4 heads of 16, 2 KV heads, FFN 128, 2 layers, vocab 256,
+# untied embeddings (LlamaConfig's default). Parameter count by hand:
+#   embeddings 256·64 = 16,384; per layer q 64·64 + k 64·32 + v 64·32 + o 64·64 = 12,288,
+#   MLP 3·64·128 = 24,576, two RMSNorms 2·64 = 128 -> 36,992; 2 layers = 73,984; final norm 64;
+#   lm_head 256·64 = 16,384.  Total 16,384 + 73,984 + 64 + 16,384 = 106,816.
+TINY_PARAMS = 106_816
+TINY_ARCH = Architecture(params_total=TINY_PARAMS, params_active=TINY_PARAMS, layers=2, hidden_size=64,
+                         attention_heads=4, kv_heads=2, head_dim=16, vocab_size=256, ffn_size=128)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """One CPU run of the script, as a user would start it (a tmp dir: never data/measured/)."""
+    out = tmp_path_factory.mktemp("harness") / "results.csv"
+    proc = subprocess.run([sys.executable, str(HARNESS), "--out", str(out), "--device", "cpu", "--tiny"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "wrote" in proc.stdout
+    return out.parent
+
+
+@pytest.fixture(scope="module")
+def rows(run_dir) -> pd.DataFrame:
+    frame = pd.read_csv(run_dir / "results.csv")
+    frame["inputs"] = frame["inputs"].map(json.loads)
+    return frame
+
+
+def test_columns_and_cases(rows):
+    assert list(rows.columns) == harness.COLUMNS
+    # 2 matmul (bf16, fp8) + 1 copy + 2 inference shapes x (memory, prefill, decode) + full fine-tune with and
+    # without checkpointing x (memory, tokens/s) + LoRA x 2 + QLoRA (skipped) + fp8 inference (skipped) = 17
+    assert len(rows) == 17
+    counts = rows["case"].value_counts().to_dict()
+    assert counts == {"matmul": 2, "copy": 1, "infer": 2, "infer-prefill": 2, "infer-decode": 2,
+                      "train-full": 4, "train-lora": 2, "train-qlora": 1, "infer-fp8": 1}
+    assert set(rows["device"]) == {"cpu"}
+
+
+def test_memory_predictions_equal_gpuplan_for_the_same_inputs(rows):
+    memory = rows[rows["quantity"] == "peak_allocated_bytes"].dropna(subset=["predicted"])
+    assert len(memory) == 2 + 2 + 1  # inference x2, full x2 (checkpointing off/on), LoRA
+    for row in memory.itertuples():
+        inputs = row.inputs
+        assert inputs["params"] == TINY_PARAMS
+        if row.case == "infer":
+            kwargs = dict(mode="inference", precision="bf16", batch=inputs["batch"], seq=inputs["context"],
+                          kv_dtype="bf16",
+                          context=inputs["context"] + inputs["new_tokens"])
+        else:
+            kwargs = dict(mode=inputs["mode"], precision="bf16", optimizer="adamw", batch=inputs["batch"],
+                          seq=inputs["seq"], checkpointing=inputs["checkpointing"])
+            if inputs["mode"] == "lora":
+                assert inputs["lora_rank"] == 16 and inputs["lora_targets"] == ["q", "k", "v", "o"]
+                kwargs.update(lora_rank=16, lora_targets=("q", "k", "v", "o"))
+        est = memory_estimate(TINY_ARCH, **kwargs)
+        overhead = int(est.components.get("overhead", 0))
+        assert row.predicted == int(est.per_gpu_bytes) - overhead
+        assert inputs["predicted_per_gpu_bytes"] == int(est.per_gpu_bytes)
+        assert inputs["predicted_components"] == {k: int(v) for k, v in est.components.items()}
+
+
+def test_cpu_memory_is_not_measured_and_has_no_error(rows):
+    memory = rows[rows["quantity"] == "peak_allocated_bytes"]
+    assert memory["measured"].isna().all() and memory["error"].isna().all()
+    measurable = memory[memory["case"] != "train-qlora"]
+    assert measurable["status"].str.startswith("not measured: no peak_allocated_bytes counter on cpu").all()
+
+
+def test_cpu_throughput_is_measured_without_a_gpu_prediction(rows):
+    speed = rows[rows["quantity"] == "tokens_per_s"].dropna(subset=["measured"])
+    assert set(speed["case"]) == {"infer-prefill", "infer-decode", "train-full", "train-lora"}
+    assert (speed["measured"] > 0).all()
+    assert speed["predicted"].isna().all() and speed["error"].isna().all()  # gpuplan has no CPU peak
+    assert (speed["status"] == "measured").all()
+
+
+def test_gpu_only_cases_are_skipped_with_a_reason(rows):
+    skipped = rows[rows["status"].str.startswith("skipped")]
+    assert set(skipped["case"]) == {"matmul", "copy", "train-qlora", "infer-fp8"}
+    assert skipped["measured"].isna().all()
+    qlora = skipped[skipped["case"] == "train-qlora"]["status"].item()
+    assert "cuda" in qlora
+
+
+def test_environment_sidecar(run_dir):
+    env = json.loads((run_dir / "results.csv.env.json").read_text())
+    for key in ("date_utc", "gpu_name", "driver", "cuda", "torch", "transformers", "peft", "bitsandbytes"):
+        assert key in env
+    assert env["device"] == "cpu" and env["gpu_name"] is None and env["gpu_id"] is None
+    assert env["torch"] == torch.__version__
+    assert env["sizes"] == ["tiny"]
+
+
+def test_relative_error_is_signed_predicted_over_measured():
+    assert harness.relative_error(110.0, 100.0) == pytest.approx(0.10)  # over-prediction by 10 %
+    assert harness.relative_error(75.0, 100.0) == pytest.approx(-0.25)
+    assert harness.relative_error(None, 100.0) is None and harness.relative_error(1.0, None) is None
+
+
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path):
+    with pytest.raises(InputError, match="--sizes"):
+        harness.run(tmp_path / "r.csv", "cpu", tiny=True, sizes=("huge",))
+    with pytest.raises(InputError, match="--out"):
+        harness.run(tmp_path / "missing" / "r.csv", "cpu", tiny=True)
+    with pytest.raises(InputError, match="--device"):
+        harness.run(tmp_path / "r.csv", "tpu", tiny=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has cuda")
+def test_cuda_request_without_cuda_exits_2_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, str(HARNESS), "--out", str(tmp_path / "r.csv"), "--device", "cuda"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: --device: cuda is not available here (torch.cuda.is_available() is False); use --device cpu --tiny"]
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none on this machine)")
+def test_cuda_run_measures_memory(tmp_path):  # pragma: no cover - runs only on a GPU machine
+    frame = harness.run(tmp_path / "r.csv", "cuda", sizes=("llama-120m",))
+    memory = frame[(frame["quantity"] == "peak_allocated_bytes") & (frame["status"] == "measured")]
+    assert len(memory) > 0 and (memory["measured"] > 0).all()
