@@ -1,0 +1,290 @@
+"""Scaling: data-parallel step time, efficiency from 1 to 1024 GPUs, the data-loading bound, the cost vs
+time-to-train frontier, and a check against MLPerf Training results at several scales.
+
+Model and sources:
+
+- Ring all-reduce moves ``2(N−1)/N × S`` bytes through every GPU's link (stas00 ml-engineering
+  network/README.md "the 2x comms volume for all-reduce is really 2*(n-1)/n"; NCCL's bus-bandwidth
+  convention), so ``t = 2(N−1)/N · S / (B · e)`` with B the per-direction link bandwidth and e an
+  efficiency factor.
+- Link bandwidth per direction (stas00 network/README.md "Effective payload rate" tables): NVLink 3 300 GB/s
+  (A100; 600 bidirectional), NVLink 4 450 (H100/H200; 900), NVLink 5 900 (B200; 1800): half of the
+  ``gpus.nvlink_gbps`` column, which is bidirectional. PCIe x16 per direction from the line rate with
+  128b/130b encoding: Gen3 15.75, Gen4 31.5, Gen5 63.0 GB/s (stas00 lists 31 / 63).
+- Between nodes a ring runs at the slowest link: one NIC per GPU. Assumed NIC rates: 200 Gb/s = 25 GB/s per
+  GPU for A100-era / PCIe nodes (MosaicML's A100 benchmark clusters: "1600 Gbps node-node interconnect",
+  8 GPUs per node, llm-foundry benchmarking README), 400 Gb/s NDR = 50 GB/s per GPU for H100 and later
+  (stas00: "3200Gbps per node for inter-node networking" as typical top speed). Pass ``inter_node_gbps``
+  for your own cluster.
+- The efficiency e is fitted to the nvbandwidth measurements in the benchmarks table (measured / spec,
+  median; ≈ 0.88, cf. stas00's "88% of 450 GBps spec") by :func:`link_efficiency` and applied to every link,
+  including InfiniBand (an assumption: no IB measurement in the table).
+- Step time = compute / N + the all-reduce not hidden behind compute. PyTorch DDP all-reduces gradient
+  buckets during the backward pass (stas00 "Comms and compute overlap"); the backward pass is 4PD of 6PD =
+  2/3 of the compute (Transformer Math 101). ``overlap`` (default 2/3) is the fraction of a step's
+  compute time that can hide communication: exposed = max(0, comm − overlap · compute/N).
+  A stated assumption; ``overlap=0`` gives the no-overlap bound.
+- Strong scaling at a fixed global batch (default 2²² = 4,194,304 tokens, MosaicML's MPT-70b
+  "GlobalBatchSize (T)"), pure data parallelism unless ``model_parallel`` > 1 (then each GPU all-reduces
+  P / model_parallel gradients among N / model_parallel replicas; the tensor/pipeline traffic itself is
+  not modelled).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from gpuplan import data, runtime
+from gpuplan.errors import InputError
+
+DEFAULT_COUNTS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+DEFAULT_OVERLAP = 2 / 3
+DEFAULT_GLOBAL_BATCH_TOKENS = 4_194_304
+DEFAULT_GPUS_PER_NODE = 8
+#: assumed per-GPU NIC bandwidth (GB/s, one direction) by the GPU's interconnect generation (see module doc)
+INTER_NODE_GBPS = {"nvlink3": 25.0, "pcie": 25.0, "nvlink4": 50.0, "nvlink5": 50.0, "infinity-fabric": 50.0}
+#: PCIe transfer rate per lane, GT/s, by generation (PCI-SIG; 128b/130b encoding from Gen3 on)
+PCIE_GTPS = {3: 8.0, 4: 16.0, 5: 32.0}
+
+
+def _positive(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        raise InputError(name, f"must be a finite number > 0 (got {value!r})")
+    return float(value)
+
+
+def _count(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(name, f"must be a whole number >= 1 (got {value!r})")
+    return value
+
+
+def _fraction(name: str, value, *, allow_zero: bool = False) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        0 <= value <= 1 if allow_zero else 0 < value <= 1)
+    if not ok:
+        raise InputError(name, f"must be in {'[0, 1]' if allow_zero else '(0, 1]'} (got {value!r})")
+    return float(value)
+
+
+# ------------------------------------------------------------------------------------------ bandwidths
+def pcie_gbps(gen: int) -> float:
+    """Per-direction bandwidth of a PCIe x16 link, GB/s: GT/s × 16 lanes × 128/130 / 8 (Gen3-5)."""
+    if gen not in PCIE_GTPS:
+        raise InputError("pcie_gen", f"must be one of {', '.join(map(str, PCIE_GTPS))} (got {gen!r})")
+    return PCIE_GTPS[gen] * 16 * 128 / 130 / 8
+
+
+def intra_node_gbps(gpu_id: str) -> float:
+    """Per-direction GPU-to-GPU spec bandwidth inside a node: NVLink (half the bidirectional ``nvlink_gbps``)
+    for NVLink/Infinity-Fabric parts, else PCIe of the GPU's generation. PCIe cards with NVLink bridges
+    (A100 PCIe, H100 NVL) link pairs only, so a ring over more GPUs runs at PCIe speed: PCIe is used."""
+    gpu = data.gpu(data.resolve_gpu(gpu_id))
+    interconnect = gpu.get("interconnect") or "pcie"
+    if interconnect != "pcie" and pd.notna(gpu.get("nvlink_gbps")):
+        return float(gpu["nvlink_gbps"]) / 2
+    gen = gpu.get("pcie_gen")
+    if gen is None or pd.isna(gen):
+        raise InputError("gpu", f"{gpu['gpu_id']} has neither NVLink nor a PCIe generation in the gpus table")
+    return pcie_gbps(int(gen))
+
+
+def link_efficiency() -> dict:
+    """Measured / spec bandwidth for every nvbandwidth row of the benchmarks table.
+
+    Spec per row: NVLink 'duplex'/'bidirectional' metrics against ``nvlink_gbps``, other NVLink metrics
+    against half of it; PCIe rows against :func:`pcie_gbps` of the GPU's generation. Returns
+    ``{efficiency (median), low, high, n, rows}``.
+    """
+    bench = data.benchmarks()
+    rows = bench[(bench["task_type"] == "microbenchmark") & bench["unit"].str.replace(" ", "").str.upper().eq("GB/S")]
+    out = []
+    for row in rows.itertuples(index=False):
+        gpu = data.gpu(row.gpu_id)
+        text = f"{row.suite} {row.workload} {row.metric}".lower()
+        if "nvlink" in text and pd.notna(gpu.get("nvlink_gbps")):
+            spec = float(gpu["nvlink_gbps"]) * (1 if re.search("duplex|bidirectional", text) else 0.5)
+        elif "pcie" in text and pd.notna(gpu.get("pcie_gen")):
+            spec = pcie_gbps(int(gpu["pcie_gen"]))
+        else:
+            continue
+        out.append({"benchmark_id": row.benchmark_id, "gpu_id": row.gpu_id, "metric": row.metric,
+                    "measured_gbps": float(row.value), "spec_gbps": spec, "efficiency": float(row.value) / spec})
+    frame = pd.DataFrame(out, columns=["benchmark_id", "gpu_id", "metric", "measured_gbps", "spec_gbps", "efficiency"])
+    if frame.empty:
+        raise InputError("benchmarks", "no nvbandwidth rows (unit GB/s) to fit the link efficiency")
+    eff = frame["efficiency"]
+    return {"efficiency": float(eff.median()), "low": float(eff.min()), "high": float(eff.max()),
+            "n": len(frame), "rows": frame}
+
+
+def ring_gbps(gpu_id: str, n_gpus: int, *, gpus_per_node: int = DEFAULT_GPUS_PER_NODE,
+              inter_node_gbps: float | None = None) -> float:
+    """Spec per-direction bandwidth of the slowest link on a ring of ``n_gpus``: intra-node while the ring
+    fits in one node, else min(intra-node, per-GPU NIC)."""
+    intra = intra_node_gbps(gpu_id)
+    if n_gpus <= gpus_per_node:
+        return intra
+    if inter_node_gbps is None:
+        interconnect = data.gpu(data.resolve_gpu(gpu_id)).get("interconnect") or "pcie"
+        inter_node_gbps = INTER_NODE_GBPS.get(interconnect, INTER_NODE_GBPS["pcie"])
+    return min(intra, _positive("inter_node_gbps", inter_node_gbps))
+
+
+# --------------------------------------------------------------------------------------- step time
+def allreduce_seconds(grad_bytes: float, n_gpus: int, bus_gbps: float, efficiency: float = 1.0) -> float:
+    """Ring all-reduce time: ``2(N−1)/N × grad_bytes / (bus_gbps · 10⁹ · efficiency)``; 0 for one GPU."""
+    n_gpus = _count("n_gpus", n_gpus)
+    _positive("grad_bytes", grad_bytes)
+    if n_gpus == 1:
+        return 0.0
+    return 2 * (n_gpus - 1) / n_gpus * grad_bytes / (_positive("bus_gbps", bus_gbps) * 1e9
+                                                      * _fraction("efficiency", efficiency))
+
+
+def step_time(*, compute_seconds: float, n_gpus: int, grad_bytes: float, bus_gbps: float,
+              efficiency: float = 1.0, overlap: float = DEFAULT_OVERLAP, replicas: int | None = None) -> dict:
+    """One data-parallel step: ``compute_seconds`` (the whole step's compute on one GPU) / N, plus the
+    all-reduce (among ``replicas`` data-parallel copies, default N) not hidden behind ``overlap`` × that
+    compute. Returns compute_s, comm_s, exposed_comm_s, step_s."""
+    n_gpus = _count("n_gpus", n_gpus)
+    compute = _positive("compute_seconds", compute_seconds) / n_gpus
+    comm = allreduce_seconds(grad_bytes, n_gpus if replicas is None else replicas, bus_gbps, efficiency)
+    exposed = max(0.0, comm - _fraction("overlap", overlap, allow_zero=True) * compute)
+    return {"compute_s": compute, "comm_s": comm, "exposed_comm_s": exposed, "step_s": compute + exposed}
+
+
+def scaling_curve(params: float, gpu_id: str, counts=DEFAULT_COUNTS, *, tokens: float, precision: str = "bf16",
+                  overlap: float = DEFAULT_OVERLAP, global_batch_tokens: float = DEFAULT_GLOBAL_BATCH_TOKENS,
+                  grad_bytes_per_param: float = 2, mfu: float | None = None, gpus_per_node: int = DEFAULT_GPUS_PER_NODE,
+                  inter_node_gbps: float | None = None, efficiency: float | None = None, model_parallel: int = 1,
+                  usd_per_gpu_hour: float | None = None, layers=None, hidden_size=None, seq=None) -> pd.DataFrame:
+    """Step time, scaling efficiency, hours and GPU-hours to train ``params`` on ``tokens`` at each GPU count.
+
+    Columns: gpu_id, n, step_seconds, compute_seconds, comm_seconds, exposed_comm_seconds, bus_gbps,
+    efficiency (= step(1) / (n · step(n)), strong scaling), hours, gpu_hours, and cost_usd when
+    ``usd_per_gpu_hour`` is given. Compute per GPU runs at dense peak × MFU (:func:`runtime.default_mfu`
+    unless ``mfu`` is given); gradients are ``grad_bytes_per_param`` (2 = bf16) per parameter.
+    """
+    gpu_id = data.resolve_gpu(gpu_id)
+    params = _positive("params", params)
+    tokens = _positive("tokens", tokens)
+    batch = _positive("global_batch_tokens", global_batch_tokens)
+    model_parallel = _count("model_parallel", model_parallel)
+    counts = sorted({_count("counts", int(n) if isinstance(n, float) and n.is_integer() else n) for n in counts})
+    if mfu is None:
+        mfu = runtime.default_mfu(gpu_id, precision)["mfu"]
+    achieved = runtime.peak_flops(gpu_id, precision) * _fraction("mfu", mfu)
+    eff = link_efficiency()["efficiency"] if efficiency is None else _fraction("efficiency", efficiency)
+    flops_step = runtime.training_flops(params, batch, layers=layers, hidden_size=hidden_size, seq=seq)
+    steps = tokens / batch
+    grad_bytes = params / model_parallel * _positive("grad_bytes_per_param", grad_bytes_per_param)
+    rows = []
+    for n in counts:
+        replicas = max(1, n // model_parallel)
+        bus = ring_gbps(gpu_id, n, gpus_per_node=gpus_per_node, inter_node_gbps=inter_node_gbps)
+        step = step_time(compute_seconds=flops_step / achieved, n_gpus=n, grad_bytes=grad_bytes, bus_gbps=bus,
+                         efficiency=eff, overlap=overlap, replicas=replicas)
+        rows.append({"gpu_id": gpu_id, "n": n, "step_seconds": step["step_s"], "compute_seconds": step["compute_s"],
+                     "comm_seconds": step["comm_s"], "exposed_comm_seconds": step["exposed_comm_s"],
+                     "bus_gbps": bus})
+    frame = pd.DataFrame(rows)
+    one_gpu = flops_step / achieved  # step time on a single GPU (no communication)
+    frame["efficiency"] = one_gpu / (frame["n"] * frame["step_seconds"])
+    frame["hours"] = frame["step_seconds"] * steps / 3600
+    frame["gpu_hours"] = frame["hours"] * frame["n"]
+    if usd_per_gpu_hour is not None:
+        if isinstance(usd_per_gpu_hour, bool) or not isinstance(usd_per_gpu_hour, (int, float)) or usd_per_gpu_hour < 0:
+            raise InputError("usd_per_gpu_hour", f"must be a number >= 0 (got {usd_per_gpu_hour!r})")
+        frame["cost_usd"] = frame["gpu_hours"] * usd_per_gpu_hour
+    return frame
+
+
+# ------------------------------------------------------------------------------------- data loading
+def data_loading_bound(samples_per_s_per_gpu: float, bytes_per_sample: float, storage_gibps: float,
+                       gpus: int = 1) -> dict:
+    """Can storage feed the GPUs? Input needed = samples/s per GPU × bytes per sample × GPUs, in GiB/s
+    (2³⁰ bytes), against the aggregate storage read rate ``storage_gibps`` measured for that setup.
+
+    Returns needed_gibps, storage_gibps, fed_fraction = min(1, storage / needed) (the share of the compute
+    rate the storage can keep busy) and input_bound (needed > storage). The articles' loading figures
+    (A100 ≈1.7 / H100 ≈1.5 GiB/s on one GPU; ≈0.2 / ≈2.2 GiB/s on four GPUs) are such storage rates.
+    """
+    gpus = _count("gpus", gpus)
+    needed = (_positive("samples_per_s_per_gpu", samples_per_s_per_gpu) * _positive("bytes_per_sample", bytes_per_sample)
+              * gpus / 2**30)
+    storage = _positive("storage_gibps", storage_gibps)
+    return {"needed_gibps": needed, "storage_gibps": storage, "fed_fraction": min(1.0, storage / needed),
+            "input_bound": needed > storage}
+
+
+# ---------------------------------------------------------------------------------------- frontier
+def frontier(params: float, tokens: float, gpu_ids, counts=DEFAULT_COUNTS, prices: dict | None = None,
+             **kwargs) -> pd.DataFrame:
+    """Cost vs time-to-train over (GPU type, count), with a ``pareto`` flag (no other option is both
+    faster and cheaper). ``prices`` maps gpu id/alias → $/GPU-hour (pass them in; see gpuplan.cost for
+    the data's latest prices). Extra keyword arguments go to :func:`scaling_curve`."""
+    if not prices:
+        raise InputError("prices", "give a $/GPU-hour for every GPU (mapping gpu id -> price)")
+    resolved = {data.resolve_gpu(g): p for g, p in prices.items()}
+    frames = []
+    for gpu in gpu_ids:
+        gpu_id = data.resolve_gpu(gpu)
+        if gpu_id not in resolved:
+            raise InputError("prices", f"no price given for {gpu_id}")
+        frames.append(scaling_curve(params, gpu_id, counts, tokens=tokens, usd_per_gpu_hour=resolved[gpu_id],
+                                    **kwargs))
+    frame = pd.concat(frames, ignore_index=True).sort_values(["hours", "cost_usd"]).reset_index(drop=True)
+    cheapest_faster = frame["cost_usd"].cummin().shift(fill_value=math.inf)
+    frame["pareto"] = frame["cost_usd"] < cheapest_faster
+    return frame
+
+
+# ------------------------------------------------------------------------------------ MLPerf check
+_BILLIONS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*B\b")
+
+
+def compare_mlperf(*, overlap: float = DEFAULT_OVERLAP, model_parallel: int = 1, **kwargs) -> pd.DataFrame:
+    """The model's time-to-train ratio between scales vs MLPerf Training results for the same benchmark,
+    GPU and round at several GPU counts (LLM pretraining rows whose model name states its size, e.g.
+    'GPT-3 175B', 'Llama 3.1 405B'; the fastest result per count).
+
+    Per row: observed_ratio = minutes(n) / minutes(n_ref) with n_ref the smallest count, predicted_ratio =
+    hours(n) / hours(n_ref) from :func:`scaling_curve`, ideal_ratio = n_ref / n (linear scaling), and
+    error = predicted / observed − 1. ``attrs['median_abs_error']`` summarizes (also for the ideal model).
+
+    Why the error is large: MLPerf submissions use tensor + pipeline parallelism and a global batch that
+    grows with scale (fewer, larger steps), neither of which a pure data-parallel fixed-batch model has.
+    """
+    bench = data.benchmarks()
+    text = bench["suite"].fillna("") + " " + bench["workload"].fillna("")
+    rows = bench[text.str.contains("MLPerf Training", case=False) & (bench["task_type"] == "training")
+                 & bench["unit"].str.lower().str.startswith("min")]
+    rows = rows.assign(billions=rows["model"].fillna("").str.extract(_BILLIONS_RE, expand=False).astype(float))
+    rows = rows.dropna(subset=["billions"])
+    rows = rows.sort_values("value").drop_duplicates(["round", "model", "gpu_id", "gpu_count"])
+    out = []
+    for (round_, model, gpu_id), grp in rows.groupby(["round", "model", "gpu_id"]):
+        if grp["gpu_count"].nunique() < 2:
+            continue
+        grp = grp.sort_values("gpu_count")
+        counts = [int(c) for c in grp["gpu_count"]]
+        curve = scaling_curve(grp["billions"].iloc[0] * 1e9, gpu_id, counts, tokens=1e12, overlap=overlap,
+                              model_parallel=model_parallel, **kwargs).set_index("n")
+        ref = grp.iloc[0]
+        for row in grp.iloc[1:].itertuples(index=False):
+            observed = row.value / ref["value"]
+            predicted = curve.loc[row.gpu_count, "hours"] / curve.loc[int(ref["gpu_count"]), "hours"]
+            out.append({"round": round_, "model": model, "gpu_id": gpu_id, "n_ref": int(ref["gpu_count"]),
+                        "n": int(row.gpu_count), "minutes_ref": float(ref["value"]), "minutes": float(row.value),
+                        "observed_ratio": observed, "predicted_ratio": predicted,
+                        "ideal_ratio": ref["gpu_count"] / row.gpu_count, "error": predicted / observed - 1,
+                        "ideal_error": (ref["gpu_count"] / row.gpu_count) / observed - 1})
+    frame = pd.DataFrame(out)
+    if not frame.empty:
+        frame.attrs["median_abs_error"] = float(frame["error"].abs().median())
+        frame.attrs["ideal_median_abs_error"] = float(frame["ideal_error"].abs().median())
+    return frame
