@@ -228,7 +228,8 @@ class Architecture:
 
     def __post_init__(self) -> None:
         if _missing(self.params_total) or isinstance(self.params_total, bool) or not self.params_total > 0:
-            raise InputError("params_total", f"must be a number > 0, got {self.params_total!r}")
+            raise InputError("params_total", f"must be a number > 0 for model {self.name!r}, got "
+                                             f"{self.params_total!r}")
         for f in ("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim", "vocab_size", "ffn_size",
                   "default_context", "latent_channels", "vae_spatial_factor", "vae_temporal_factor", "patch_size"):
             value = getattr(self, f)
@@ -555,16 +556,21 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
 def capacity_bytes(gpu: str | int | float) -> int:
     """Usable capacity in bytes: a number is taken as bytes; a GPU name/id is resolved through gpuplan.data and
     its ``memory_gb`` read as 10^9 bytes (conservative, see the module docstring)."""
+    return _gpu_capacity(gpu)[1]
+
+
+def _gpu_capacity(gpu: str | int | float) -> tuple[str, int]:
+    """(label, capacity bytes): the resolved gpu_id, or "<n> GB GPU" for a number of bytes."""
     if isinstance(gpu, (int, float)) and not isinstance(gpu, bool):
         if not gpu > 0:
             raise InputError("capacity_bytes", f"must be > 0, got {gpu!r}")
-        return int(gpu)
+        return f"{bytes_to_gb(gpu):g} GB", int(gpu)
     from gpuplan import data
 
     row = data.gpu(data.resolve_gpu(gpu))
     if _missing(row.get("memory_gb")):
         raise InputError("gpu", f"{row.get('gpu_id', gpu)} has no memory_gb in the gpus table")
-    return int(round(float(row["memory_gb"]) * GB))
+    return row["gpu_id"], int(round(float(row["memory_gb"]) * GB))
 
 
 def fit_table(estimate: MemoryEstimate, gpus_df: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -651,8 +657,7 @@ def min_gpus(arch: Architecture | str, gpu: str | int | float, *, upper: int = M
     not an error: activations, KV cache per sequence and overhead do not shrink with more GPUs."""
     if isinstance(arch, str):
         arch = Architecture.from_model(arch)
-    cap = capacity_bytes(gpu)
-    label = gpu if isinstance(gpu, str) else f"{bytes_to_gb(cap):g} GB GPU"
+    label, cap = _gpu_capacity(gpu)
     training = options.get("mode", "inference") != "inference"
     stage = options.pop("zero_stage", 3 if training else 0)
     options.pop("gpus", None)

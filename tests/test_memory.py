@@ -389,3 +389,13 @@ def test_from_model_reads_the_models_table():
     assert arch.params_total == row["params_total"] and arch.name == row["model_id"]
     with pytest.raises(InputError, match="^model"):
         Architecture.from_model("no-such-model-xyz")
+
+
+def test_video_model_from_the_table():
+    data = pytest.importorskip("gpuplan.data")
+    if "wan2.1-t2v-14b" not in set(data.models()["model_id"]):
+        pytest.skip("wan2.1-t2v-14b not in the models table")
+    est = memory_estimate("wan2.1-t2v-14b", mode="inference", frames=81, height=480, width=832)
+    assert est.tokens == 32760  # Wan2.1's own seq_len for 81 × 480 × 832 (see test_latent_tokens)
+    ans = min_gpus("wan2.1-t2v-14b", "h100-sxm5-80gb", mode="full", frames=81, height=480, width=832)
+    assert ans.gpu == "h100-sxm5-80gb" and ans.gpus >= 2
