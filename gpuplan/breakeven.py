@@ -78,6 +78,24 @@ def verdict(breakeven: float, low: float | None, median: float | None, high: flo
     return f"depends: break-even {breakeven:.2f}x falls inside observed {band} (median {median:.2f}x)"
 
 
+def common_provider(gpu_a: str, gpu_b: str, kind: str = "on-demand") -> str | None:
+    """The provider that prices both GPUs (latest_prices view) most recently: the one whose older observation of
+    the pair is the newest, then the newer one, then by name. None when no provider prices both."""
+    from gpuplan import data
+
+    rows = data.query(
+        """SELECT a.provider FROM latest_prices a JOIN latest_prices b
+               ON lower(a.provider) = lower(b.provider) AND a.kind = b.kind
+           WHERE a.gpu_id = ? AND b.gpu_id = ? AND a.kind = ?
+             AND a.usd_per_gpu_hour IS NOT NULL AND b.usd_per_gpu_hour IS NOT NULL
+           ORDER BY least(a.date_observed, b.date_observed) DESC NULLS LAST,
+                    greatest(a.date_observed, b.date_observed) DESC NULLS LAST, a.provider
+           LIMIT 1""",
+        [gpu_a, gpu_b, kind],
+    )
+    return None if rows.empty else str(rows["provider"].iloc[0])
+
+
 def breakeven(
     a: str,
     b: str,
@@ -94,21 +112,31 @@ def breakeven(
 ) -> dict:
     """Break-even speedup of GPU `b` over GPU `a`, set against the observed speedup band for `task`.
 
-    Prices default to the latest price of `kind` (and `provider`) in the data (gpuplan.cost.price_info). The band
-    comes from gpuplan.runtime.speedup_band (low / median / high of observed benchmark ratios). Returns
-    dict(a, b, price_a, price_b, breakeven_speedup, observed_speedup={low, median, high} or None,
-    breakeven_price_b (B's tying price at the median observed speedup, or None), verdict, price sources).
+    Prices default to the latest price of `kind` from `provider` in the data (gpuplan.cost.price_info); with no
+    provider named, from `common_provider(a, b, kind)` so both prices come from the same price list. The band
+    comes from gpuplan.runtime.speedup_band (min / median / max of observed benchmark ratios of b over a) for
+    `task` (a benchmarks task_type: training, finetune, inference, microbenchmark; 'pretrain' means training;
+    None: all but microbenchmarks). Returns dict(a, b, task, price_a, price_b, price_a_source, price_b_source,
+    breakeven_speedup, observed_speedup={low, median, high} or None when no benchmark pairs, observed_pairs
+    (count), breakeven_price_b (B's tying price at the median observed speedup, or None), verdict, pairs
+    (DataFrame of the benchmark pairs used)).
     """
     from gpuplan import data, runtime
 
     gpu_a, gpu_b = data.resolve_gpu(a), data.resolve_gpu(b)
+    if provider is None and (price_a is None or price_b is None):
+        provider = common_provider(gpu_a, gpu_b, kind)
     info_a = price_info(gpu_a, price_a, provider=provider, kind=kind)
     info_b = price_info(gpu_b, price_b, provider=provider, kind=kind)
-    pa, pb = info_a["usd_per_gpu_hour"], info_b["usd_per_gpu_hour"]
+    pa, pb = float(info_a["usd_per_gpu_hour"]), float(info_b["usd_per_gpu_hour"])
     s_star = breakeven_speedup(pa, pb, utilization_a, utilization_b, reruns_a, reruns_b)
-    band = runtime.speedup_band(gpu_a, gpu_b, task=task)
-    observed = None if band is None else {k: float(band[k]) for k in ("low", "median", "high")}
-    median = None if observed is None else observed["median"]
+    task_type = {"pretrain": "training"}.get(task, task)
+    try:
+        band = runtime.speedup_band(gpu_a, gpu_b, task_type=task_type)
+    except InputError as err:
+        raise InputError("task", f"{task!r}: use training (or pretrain), finetune, inference or microbenchmark") from err
+    observed = {k: band[k] for k in ("low", "median", "high")} if band["n"] else None
+    low, median, high = (None, None, None) if observed is None else observed.values()
     return {
         "a": gpu_a,
         "b": gpu_b,
@@ -119,10 +147,12 @@ def breakeven(
         "price_b_source": info_b,
         "breakeven_speedup": s_star,
         "observed_speedup": observed,
+        "observed_pairs": band["n"],
         "breakeven_price_b": None
         if median is None
         else breakeven_price_b(pa, median, utilization_a, utilization_b, reruns_a, reruns_b),
-        "verdict": verdict(s_star, *(None, None, None) if observed is None else observed.values(), a=gpu_a, b=gpu_b),
+        "verdict": verdict(s_star, low, median, high, a=gpu_a, b=gpu_b),
+        "pairs": band["pairs"],
     }
 
 

@@ -114,7 +114,7 @@ def _plain(value: Any) -> Any:
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:.4g}"
+        return f"{value:,.0f}" if 1e3 <= abs(value) < 1e15 else f"{value:.4g}"
     return "" if value is None else str(value)
 
 
@@ -165,6 +165,170 @@ def data_build() -> None:
 
     path = data.build()
     typer.echo(f"built {path}")
+
+
+# ----------------------------------------------------------------------------------------- model arguments
+MODEL_OPTION = typer.Option(None, "--model", help="Model id or name from the models table (or give --params ...).")
+PARAMS_OPTION = typer.Option(None, "--params", help="Parameter count, e.g. 6.74e9 or 6.74B (instead of --model).")
+
+
+def _architecture(model: str | None, params: str | None, **shape: int | None):
+    """memory.Architecture from --model, or from --params and the explicit shape options (not both)."""
+    from gpuplan.memory import Architecture
+
+    if (model is None) == (params is None):
+        raise InputError("--model", "give either --model NAME or --params N (with --layers, --hidden, ...), not both"
+                         if model else "give --model NAME or --params N")
+    with options(model="--model", params_total="--params", layers="--layers", hidden_size="--hidden",
+                 attention_heads="--heads", kv_heads="--kv-heads", head_dim="--head-dim", vocab_size="--vocab"):  # fmt: skip
+        if model is not None:
+            if any(v is not None for v in shape.values()):
+                raise InputError("--model", "the architecture comes from the models table: drop --layers/--hidden/...")
+            return Architecture.from_model(model)
+        return Architecture(params_total=parse_count("--params", params), **shape)
+
+
+# ----------------------------------------------------------------------------------------------------- memory
+@app.command("memory")
+def memory_command(
+    model: str | None = MODEL_OPTION,
+    params: str | None = PARAMS_OPTION,
+    layers: int | None = typer.Option(None, "--layers", help="Transformer layers (with --params)."),
+    hidden: int | None = typer.Option(None, "--hidden", help="Hidden size (with --params)."),
+    heads: int | None = typer.Option(None, "--heads", help="Attention heads (with --params)."),
+    kv_heads: int | None = typer.Option(None, "--kv-heads", help="KV heads (GQA; default: --heads)."),
+    head_dim: int | None = typer.Option(None, "--head-dim", help="Head dimension (default: hidden / heads)."),
+    vocab: int | None = typer.Option(None, "--vocab", help="Vocabulary size (logits, embeddings)."),
+    mode: str = typer.Option("inference", "--mode", help="inference, lora, qlora or full."),
+    precision: str | None = typer.Option(None, "--precision", help="Weights: fp32 bf16 fp16 fp8 int8 int4 "
+                                         "(default bf16; int4 for qlora)."),  # fmt: skip
+    optimizer: str = typer.Option("adamw", "--optimizer", help="adamw, adamw-8bit, sgd-momentum or adafactor."),
+    batch: int = typer.Option(1, "--batch", help="Micro-batch per GPU."),
+    seq: int = typer.Option(2048, "--seq", help="Sequence length (training) / prefill tokens (inference)."),
+    context: int | None = typer.Option(None, "--context", help="Tokens in the KV cache (inference; default --seq)."),
+    checkpointing: bool = typer.Option(False, "--checkpointing", help="Activation checkpointing (training)."),
+    gpus: int = typer.Option(1, "--gpus", help="Data-parallel GPUs (training) / tensor-parallel (inference)."),
+    zero: int = typer.Option(0, "--zero", help="ZeRO stage 0-3 (3 = FSDP full shard)."),
+    lora_rank: int = typer.Option(16, "--lora-rank", help="LoRA rank (lora/qlora)."),
+    lora_targets: str = typer.Option("q,k,v,o", "--lora-targets", help="LoRA target modules: q,k,v,o,gate,up,down."),
+    kv_dtype: str | None = typer.Option(None, "--kv-dtype", help="KV-cache precision (inference)."),
+    frames: int | None = typer.Option(None, "--frames", help="Video frames (video models)."),
+    height: int | None = typer.Option(None, "--height", help="Image/video height in pixels (diffusion/video)."),
+    width: int | None = typer.Option(None, "--width", help="Image/video width in pixels (diffusion/video)."),
+    adam_bytes: int = typer.Option(18, "--adam-bytes", help="Mixed-precision AdamW convention: 16 or 18 bytes/param."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Bytes per component per GPU, and whether it fits on every GPU of the table (with the fewest GPUs if not)."""
+    import pandas as pd
+
+    from gpuplan import memory
+
+    arch = _architecture(model, params, layers=layers, hidden_size=hidden, attention_heads=heads, kv_heads=kv_heads,
+                         head_dim=head_dim, vocab_size=vocab)  # fmt: skip
+    settings = dict(mode=mode, precision=precision, optimizer=optimizer, batch=batch, seq=seq, context=context,
+                    checkpointing=checkpointing, lora_rank=lora_rank, lora_targets=lora_targets.split(","),
+                    kv_dtype=kv_dtype, frames=frames, height=height, width=width, adam_bytes=adam_bytes)  # fmt: skip
+    with options(mode="--mode", precision="--precision", optimizer="--optimizer", batch="--batch", seq="--seq",
+                 context="--context", gpus="--gpus", zero_stage="--zero", lora_rank="--lora-rank",
+                 lora_targets="--lora-targets", kv_dtype="--kv-dtype", frames="--frames", height="--height",
+                 width="--width", adam_bytes="--adam-bytes", vocab_size="--vocab", layers="--layers",
+                 hidden_size="--hidden", attention_heads="--heads", vae_spatial_factor="--model"):  # fmt: skip
+        estimate = memory.memory_estimate(arch, gpus=gpus, zero_stage=zero, **settings)
+        table = memory.fit_table(estimate)
+        result = {k: v for k, v in estimate.to_dict().items() if k in ("components", "per_gpu_bytes", "total_bytes",
+                                                                         "gpus", "trainable_params")}  # fmt: skip
+        result["per_gpu_gib"] = memory.bytes_to_gib(estimate.per_gpu_bytes)
+        result["fits"] = {r.gpu_id: {"fits": bool(r.fits), "headroom_bytes": int(r.headroom_bytes)}
+                          for r in table.itertuples() if not pd.isna(r.fits)}  # fmt: skip
+        fitting = [g for g, f in result["fits"].items() if f["fits"]]
+        if fitting:
+            result["verdict"] = f"fits on {len(fitting)} of {len(result['fits'])} GPUs: {', '.join(fitting)}"
+        else:  # too big for every single GPU: an answer, not an error
+            answers = [memory.min_gpus(arch, g, **settings) for g in result["fits"]]
+            counted = [x for x in answers if x.gpus is not None]
+            best = min(counted, key=lambda x: (x.gpus, -x.capacity_bytes)) if counted else answers[0]
+            result["verdict"] = best.message
+            result["min_gpus"] = {x.gpu: x.gpus for x in answers}
+        result["assumptions"] = estimate.assumptions
+    if as_json:
+        emit(result, True)
+        return
+    emit({**{f"{k} (GiB)": memory.bytes_to_gib(v) for k, v in result["components"].items()},
+          **{k: v for k, v in result.items() if k not in ("components", "fits", "min_gpus", "assumptions")}},
+         False, title="memory per GPU (GiB = 2^30 bytes)")  # fmt: skip
+    table = table.assign(min_gpus=table["gpu_id"].map(result.get("min_gpus", {})))
+    emit(table[["gpu_id", "memory_gb", "fits", "headroom_gib"] + (["min_gpus"] if "min_gpus" in result else [])],
+         False, title="fit per GPU (memory_gb = 10^9 bytes)")  # fmt: skip
+    typer.echo("assumptions:\n- " + "\n- ".join(result["assumptions"]))
+
+
+# ---------------------------------------------------------------------------------------------------- runtime
+@app.command("runtime")
+def runtime_command(
+    model: str | None = MODEL_OPTION,
+    params: str | None = PARAMS_OPTION,
+    task: str = typer.Option("pretrain", "--task", help="pretrain, finetune or inference."),
+    tokens: str = typer.Option(..., "--tokens", help="Tokens to process, e.g. 1e9 or 1B."),
+    gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias."),
+    gpus: int = typer.Option(1, "--gpus", help="GPUs (scaling taken as linear; see `gpuplan scale`)."),
+    precision: str = typer.Option("bf16", "--precision", help="Compute precision: fp32 tf32 bf16 fp16 fp8 int8."),
+    mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
+    seq: int | None = typer.Option(None, "--seq", help="Sequence length: adds the attention FLOPs term."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Hours for a job (low / median / high from the fitted MFU band), GPU-hours and the MFU used."""
+    from gpuplan import runtime
+
+    arch = _architecture(model, params)
+    gpu_id = resolve_gpu("--gpu", gpu)
+    with options(task="--task", tokens="--tokens", gpus="--gpus", precision="--precision", mfu="--mfu", seq="--seq",
+                 params="--params", batch="--batch"):  # fmt: skip
+        result = runtime.runtime_estimate(params=arch.params_active, tokens=parse_count("--tokens", tokens),
+                                          gpu_id=gpu_id, gpus=gpus, precision=precision, task=task, mfu=mfu,
+                                          layers=arch.layers if seq else None,
+                                          hidden_size=arch.hidden_size if seq else None, seq=seq)  # fmt: skip
+    emit(result.to_dict(), as_json, title=f"runtime on {gpus} × {gpu_id}")
+
+
+# ------------------------------------------------------------------------------------------------------ scale
+@app.command("scale")
+def scale_command(
+    model: str | None = MODEL_OPTION,
+    params: str | None = PARAMS_OPTION,
+    gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias."),
+    gpus: str = typer.Option("1,8,64,512", "--gpus", help="GPU counts, comma-separated."),
+    tokens: str | None = typer.Option(None, "--tokens", help="Training tokens (default 20 × params, Chinchilla)."),
+    precision: str = typer.Option("bf16", "--precision", help="Compute precision."),
+    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: latest in the data)."),
+    provider: str | None = typer.Option(None, "--provider", help="Take the latest price of this provider."),
+    overlap: float = typer.Option(2 / 3, "--overlap", help="Fraction of compute that hides the all-reduce, [0, 1]."),
+    mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
+    gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node (NVLink domain)."),
+    inter_node_gbps: float | None = typer.Option(None, "--inter-node-gbps", help="Per-GPU network GB/s between nodes."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Data-parallel step time, scaling efficiency, hours and cost at each GPU count."""
+    from gpuplan import scaling
+    from gpuplan.cost import price_info
+
+    arch = _architecture(model, params)
+    gpu_id = resolve_gpu("--gpu", gpu)
+    counts = parse_int_list("--gpus", gpus)
+    # Chinchilla-optimal default: ~20 tokens per parameter (Hoffmann et al. 2022, arXiv 2203.15556)
+    n_tokens = parse_count("--tokens", tokens) if tokens is not None else 20 * arch.params_active
+    with options(price="--price", provider="--provider"):
+        info = price_info(gpu_id, price, provider=provider)
+    with options(params="--params", tokens="--tokens", counts="--gpus", precision="--precision", overlap="--overlap",
+                 mfu="--mfu", gpus_per_node="--gpus-per-node", inter_node_gbps="--inter-node-gbps",
+                 usd_per_gpu_hour="--price", n_gpus="--gpus"):  # fmt: skip
+        frame = scaling.scaling_curve(arch.params_active, gpu_id, counts, tokens=n_tokens, precision=precision,
+                                      overlap=overlap, mfu=mfu, gpus_per_node=gpus_per_node,
+                                      inter_node_gbps=inter_node_gbps, usd_per_gpu_hour=info["usd_per_gpu_hour"])  # fmt: skip
+    if not as_json:  # the table view keeps the columns that fit a terminal
+        frame = frame[["n", "step_seconds", "exposed_comm_seconds", "bus_gbps", "efficiency", "hours", "gpu_hours",
+                       "cost_usd"]]  # fmt: skip
+    emit({"gpu": gpu_id, "params": arch.params_active, "tokens": n_tokens, "price": info, "per_gpu_count": frame},
+         as_json, title=f"data-parallel scaling on {gpu_id}")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------------- cost
@@ -226,6 +390,8 @@ def breakeven_command(
                  provider="--provider"):  # fmt: skip
         result = breakeven(gpu_a, gpu_b, price_a, price_b, task, provider=provider, utilization_a=utilization_a,
                            utilization_b=utilization_b, reruns_a=reruns_a, reruns_b=reruns_b)  # fmt: skip
+    if not as_json:  # the table view keeps the columns of the benchmark pairs that fit a terminal
+        result["pairs"] = result["pairs"][["suite", "round_a", "workload", "gpu_count", "speedup"]]
     emit(result, as_json, title=f"break-even {gpu_b} vs {gpu_a}")
 
 

@@ -169,7 +169,8 @@ def price_info(gpu: str, price: float | None = None, provider: str | None = None
         return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
     from gpuplan import data
 
-    return data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
+    row = data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
+    return {k: row[k] for k in ("usd_per_gpu_hour", "provider", "date_observed", "source_id")}
 
 
 def price_for(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> float:
