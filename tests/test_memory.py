@@ -397,5 +397,11 @@ def test_video_model_from_the_table():
         pytest.skip("wan2.1-t2v-14b not in the models table")
     est = memory_estimate("wan2.1-t2v-14b", mode="inference", frames=81, height=480, width=832)
     assert est.tokens == 32760  # Wan2.1's own seq_len for 81 × 480 × 832 (see test_latent_tokens)
-    ans = min_gpus("wan2.1-t2v-14b", "h100-sxm5-80gb", mode="full", frames=81, height=480, width=832)
-    assert ans.gpu == "h100-sxm5-80gb" and ans.gpus >= 2
+    video = dict(mode="full", frames=81, height=480, width=832)
+    # without checkpointing: 40 layers × 32760 × 5120 × 34 B = 212 GiB of activations on every GPU -> no count fits
+    ans = min_gpus("wan2.1-t2v-14b", "h100-sxm5-80gb", **video)
+    assert ans.gpus is None and ans.gpu == "h100-sxm5-80gb" and "does not fit" in ans.message
+    assert bytes_to_gib(40 * 32760 * 5120 * 34) == pytest.approx(212.4, abs=0.1)
+    # with checkpointing: 18 bytes × 14e9 = 252 GB of model states sharded with ZeRO-3 -> several GPUs
+    ans = min_gpus("wan2.1-t2v-14b", "h100-sxm5-80gb", checkpointing=True, **video)
+    assert ans.gpus >= math.ceil(18 * 14e9 / (80 * GB)) and ans.zero_stage == 3
