@@ -111,6 +111,7 @@ Why the larger errors are not "fixed" by tuning a constant:
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable
 
@@ -175,7 +176,7 @@ def bytes_to_gb(n_bytes: float) -> float:
 
 
 def _whole(field_name: str, value: Any, low: int = 1, high: int | None = None) -> int:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer()
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and float(value).is_integer()
     if ok:
         value = int(value)
         ok = value >= low and (high is None or value <= high)
@@ -561,7 +562,7 @@ def capacity_bytes(gpu: str | int | float) -> int:
 
 def _gpu_capacity(gpu: str | int | float) -> tuple[str, int]:
     """(label, capacity bytes): the resolved gpu_id, or "<n> GB GPU" for a number of bytes."""
-    if isinstance(gpu, (int, float)) and not isinstance(gpu, bool):
+    if isinstance(gpu, numbers.Real) and not isinstance(gpu, bool):
         if not gpu > 0:
             raise InputError("capacity_bytes", f"must be > 0, got {gpu!r}")
         return f"{bytes_to_gb(gpu):g} GB", int(gpu)
