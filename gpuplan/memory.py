@@ -49,7 +49,8 @@ Components (``MemoryEstimate.components``, bytes **per GPU**, in this order)
     in bf16). Activations are per GPU (each data-parallel rank holds its own micro-batch) and are not divided by N.
 ``kv_cache`` (inference only)
     bytes per token = 2 (K and V) × layers × kv_heads × head_dim × bytes of ``kv_dtype`` (stas00
-    ``inference/README.md``: Llama-3.1-8B bf16 = 2 × 2 × 32 × 4096 × 8/32 = 0.131 MB per token); × context × batch.
+    ``inference/README.md``: Llama-3.1-8B bf16 = 2 × 2 × 32 × 4096 × 8/32 = 0.131 MB per token);
+    × context × batch.
     ``kv_dtype`` defaults to the weight precision for float formats and to bf16 for int8/int4 weights.
     Payload only: int8/int4 KV scales are not counted. Diffusion/video models have no KV cache.
 ``overhead``
