@@ -405,3 +405,11 @@ def test_video_model_from_the_table():
     # with checkpointing: 18 bytes × 14e9 = 252 GB of model states sharded with ZeRO-3 -> several GPUs
     ans = min_gpus("wan2.1-t2v-14b", "h100-sxm5-80gb", checkpointing=True, **video)
     assert ans.gpus >= math.ceil(18 * 14e9 / (80 * GB)) and ans.zero_stage == 3
+
+
+def test_llama_kv_cache_from_the_table():
+    data = pytest.importorskip("gpuplan.data")
+    if "llama-3.1-8b" not in set(data.models()["model_id"]):
+        pytest.skip("llama-3.1-8b not in the models table")
+    # the table's shape must reproduce stas00's 0.131 MB per token (2 × 2 × 32 × 8 × 128 bytes)
+    assert Architecture.from_model("llama-3.1-8b").kv_cache_bytes_per_token("bf16") == 131_072
