@@ -46,8 +46,8 @@ PEAK_COLUMN = {
 WEIGHT_BYTES = {"fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
 TASKS = ("pretrain", "finetune", "inference")
 
-#: MPT architectures of the MosaicML benchmark rows, used only when the ``models`` table has no row for
-#: them: NumParams at seq 2048 from llm-foundry scripts/train/benchmarking/README.md (the same table the
+#: MPT architectures of the MosaicML benchmark rows (used before the ``models`` table, whose rounded or
+#: Hugging Face counts would not reproduce MosaicML's MFU): NumParams at seq 2048 from llm-foundry scripts/train/benchmarking/README.md (the same table the
 #: benchmark rows come from); n_layers and d_model from llm-foundry scripts/train/yamls/pretrain/mpt-*.yaml.
 MPT_ARCHITECTURES = {
     "mpt-3b": (2_651_837_440, 32, 2560),
@@ -142,18 +142,19 @@ def peak_flops(gpu_id: str, precision: str) -> float:
 
 
 def _model_architecture(name) -> tuple[float, int, int] | None:
-    """(params, layers, hidden) for a benchmark's model name: the models table first, then MPT_ARCHITECTURES."""
+    """(params, layers, hidden) for a benchmark's model name: MPT_ARCHITECTURES first (the exact NumParams the
+    MosaicML runs were scored with), then the models table."""
     if not isinstance(name, str):
         return None
     key = name.strip().lower()
+    if key in MPT_ARCHITECTURES:
+        params, layers, hidden = MPT_ARCHITECTURES[key]
+        return float(params), layers, hidden
     models = data.models()
     hit = models[(models["model_id"].str.lower() == key) | (models["name"].str.lower() == key)]
     if len(hit) and pd.notna(hit.iloc[0]["params_total"]) and pd.notna(hit.iloc[0]["layers"]):
         row = hit.iloc[0]
         return float(row["params_total"]), int(row["layers"]), int(row["hidden_size"])
-    if key in MPT_ARCHITECTURES:
-        params, layers, hidden = MPT_ARCHITECTURES[key]
-        return float(params), layers, hidden
     return None
 
 

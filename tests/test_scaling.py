@@ -124,6 +124,17 @@ def test_frontier_pareto_flag():
         scaling.frontier(7e9, 1e11, [A100, H100], [1], {A100: 1.5})
 
 
+def test_pipeline_bubble():
+    # TP·PP = 32 with 8 stages on 512 GPUs: 16 replicas; 3072 sequences of 2048 tokens per step, micro-batch 1
+    # → m = 3072 / 16 = 192 micro-batches per replica, bubble (8 − 1) / 192 (Narayanan et al. 2021)
+    flops = 6 * 175e9 * 3072 * 2048
+    row = scaling.scaling_curve(175e9, H100, [512], tokens=1e12, mfu=0.4, model_parallel=32, pipeline_stages=8,
+                                global_batch_tokens=3072 * 2048, micro_batch_tokens=2048).iloc[0]
+    assert row["compute_seconds"] == pytest.approx(flops / (989.4e12 * 0.4) / 512 * (1 + 7 / 192))
+    with pytest.raises(InputError, match="pipeline_stages"):
+        scaling.scaling_curve(175e9, H100, [512], tokens=1e12, model_parallel=32, pipeline_stages=5)
+
+
 def test_compare_mlperf_scales():
     cmp = scaling.compare_mlperf()
     assert len(cmp) >= 5
@@ -131,5 +142,12 @@ def test_compare_mlperf_scales():
     # "10.9 min") → observed ratio 10.94 / 64.264 = 0.1702
     row = cmp[(cmp["round"] == "v3.0") & (cmp["n_ref"] == 512) & (cmp["n"] == 3584)].iloc[0]
     assert row["observed_ratio"] == pytest.approx(10.94 / 64.264, rel=2e-3)
+    assert row["ideal_ratio"] == pytest.approx(512 / 3584)
     assert row["error"] == pytest.approx(row["predicted_ratio"] / row["observed_ratio"] - 1)
     assert cmp.attrs["median_abs_error"] == pytest.approx(cmp["error"].abs().median())
+    # the model, with NVIDIA's layout and the pipeline bubble, beats "linear scaling" on these rows
+    assert cmp.attrs["median_abs_error"] < cmp.attrs["ideal_median_abs_error"]
+    # and pure data parallelism over 50 GB/s NICs cannot be how a 175B model is trained at this scale
+    pure = scaling.compare_mlperf(model_parallel=1, pipeline_stages=1,
+                                  global_batch_tokens=scaling.DEFAULT_GLOBAL_BATCH_TOKENS)
+    assert pure.attrs["median_abs_error"] > 1
