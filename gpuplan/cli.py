@@ -167,6 +167,27 @@ def data_build() -> None:
     typer.echo(f"built {path}")
 
 
+@data_app.command("query")
+def data_query(
+    sql: str = typer.Argument(..., help="One SQL statement, e.g. \"SELECT * FROM latest_prices WHERE kind = 'on-demand'\"."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records instead of a table."),
+) -> None:
+    """Run read-only SQL against the database (rebuilt first if a CSV changed)."""
+    import duckdb
+
+    from gpuplan import data
+
+    try:
+        df = data.query(sql)
+    except duckdb.Error as err:
+        raise InputError("sql", str(err).splitlines()[0]) from None
+    if as_csv:
+        typer.echo(df.to_csv(index=False), nl=False)
+    else:
+        emit(df, as_json)
+
+
 # ----------------------------------------------------------------------------------------- model arguments
 MODEL_OPTION = typer.Option(None, "--model", help="Model id or name from the models table (or give --params ...).")
 PARAMS_OPTION = typer.Option(None, "--params", help="Parameter count, e.g. 6.74e9 or 6.74B (instead of --model).")
