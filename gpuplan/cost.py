@@ -169,7 +169,12 @@ def price_info(gpu: str, price: float | None = None, provider: str | None = None
         return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
     from gpuplan import data
 
-    row = data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
+    try:
+        row = data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
+    except InputError as err:
+        if provider is None or err.field != "price":
+            raise
+        raise InputError("provider", str(err).split(": ", 1)[1]) from None
     return {k: row[k] for k in ("usd_per_gpu_hour", "provider", "date_observed", "source_id")}
 
 
