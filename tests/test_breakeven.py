@@ -98,3 +98,41 @@ def test_bad_inputs():
         sensitivity(dict(hours_a=8, speedup=2, price_a=1, price_b=2, bogus=1))
     with pytest.raises(InputError, match="^speedup"):
         sensitivity(dict(hours_a=8, price_a=1, price_b=2))
+
+
+# ------------------------------------------------------------------------------- with the data tables
+def test_breakeven_with_data_band_and_verdict():
+    from gpuplan import runtime
+    from gpuplan.breakeven import breakeven
+
+    r = breakeven("A100 SXM4 80GB", "H100 SXM", price_a=1.5, price_b=3.5, task="training")
+    assert (r["a"], r["b"]) == ("a100-sxm4-80gb", "h100-sxm5-80gb")
+    assert r["breakeven_speedup"] == pytest.approx(3.5 / 1.5)
+    band = runtime.speedup_band("a100-sxm4-80gb", "h100-sxm5-80gb", task_type="training")
+    assert r["observed_speedup"] == {k: band[k] for k in ("low", "median", "high")}
+    assert r["observed_pairs"] == band["n"] > 0
+    low, high = band["low"], band["high"]
+    expected = ("h100-sxm5-80gb is cheaper" if low > 3.5 / 1.5 else "a100-sxm4-80gb is cheaper" if high < 3.5 / 1.5
+                else "depends: break-even 2.33x")
+    assert r["verdict"].startswith(expected)
+    # 'pretrain' is the benchmarks' 'training'
+    assert breakeven("a100-sxm4-80gb", "h100-sxm5-80gb", 1.5, 3.5, task="pretrain")["observed_speedup"] == r["observed_speedup"]
+
+
+def test_breakeven_default_prices_come_from_one_provider():
+    from gpuplan import data
+    from gpuplan.breakeven import breakeven, common_provider
+
+    provider = common_provider("a100-sxm4-80gb", "h100-sxm5-80gb")
+    assert provider is not None
+    r = breakeven("a100-sxm4-80gb", "h100-sxm5-80gb")
+    assert r["price_a_source"]["provider"] == r["price_b_source"]["provider"] == provider
+    assert r["price_a"] == data.latest_price("a100-sxm4-80gb", provider=provider)["usd_per_gpu_hour"]
+    assert r["breakeven_speedup"] == pytest.approx(r["price_b"] / r["price_a"])
+
+
+def test_breakeven_ambiguous_gpu():
+    from gpuplan.breakeven import breakeven
+
+    with pytest.raises(InputError, match="ambiguous"):
+        breakeven("a100-sxm4-80gb", "h100", 1.5, 3.5)

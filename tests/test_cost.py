@@ -94,3 +94,18 @@ def test_bad_input_names_the_field(kwargs, field):
         cost_per_job(**args)
     assert err.value.field == field
     assert "\n" not in str(err.value) and str(err.value).startswith(field)
+
+
+def test_price_for_explicit_wins_else_latest_in_data():
+    from gpuplan import data
+    from gpuplan.cost import price_for, price_info
+
+    assert price_for("h100-sxm5-80gb", price=3.5) == 3.5
+    latest = data.latest_price("h100-sxm5-80gb", kind="on-demand")
+    info = price_info("H100 SXM")  # alias resolved
+    assert info["usd_per_gpu_hour"] == latest["usd_per_gpu_hour"] and info["source_id"] == latest["source_id"]
+    assert price_for("h100-sxm5-80gb", provider="Lambda") == data.latest_price("h100-sxm5-80gb", provider="lambda")["usd_per_gpu_hour"]
+    with pytest.raises(InputError, match="^price"):
+        price_for("h100-sxm5-80gb", price=-1)
+    with pytest.raises(InputError, match="^provider"):
+        price_for("h100-sxm5-80gb", provider="no-such-cloud")
