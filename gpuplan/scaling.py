@@ -194,7 +194,9 @@ def scaling_curve(params: float, gpu_id: str, counts=DEFAULT_COUNTS, *, tokens: 
     for n in counts:
         replicas = max(1, n // model_parallel)
         bubble = (pipeline_stages - 1) / max(1.0, batch / (replicas * micro))
-        bus = ring_gbps(gpu_id, n, gpus_per_node=gpus_per_node, inter_node_gbps=inter_node_gbps)
+        # one replica: nothing to all-reduce, and no link needs to be known
+        bus = (ring_gbps(gpu_id, n, gpus_per_node=gpus_per_node, inter_node_gbps=inter_node_gbps)
+               if replicas > 1 else float("nan"))
         step = step_time(compute_seconds=flops_step / achieved * (1 + bubble), n_gpus=n, grad_bytes=grad_bytes,
                          bus_gbps=bus, efficiency=eff, overlap=overlap, replicas=replicas)
         rows.append({"gpu_id": gpu_id, "n": n, "step_seconds": step["step_s"], "compute_seconds": step["compute_s"],
