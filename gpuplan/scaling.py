@@ -220,6 +220,7 @@ def data_loading_bound(samples_per_s_per_gpu: float, bytes_per_sample: float, st
     """Can storage feed the GPUs? Input needed = samples/s per GPU × bytes per sample × GPUs, in GiB/s
     (2³⁰ bytes), against the aggregate storage read rate ``storage_gibps`` measured for that setup.
 
+    For token streams pass tokens/s per GPU and bytes per token (e.g. 4 for uint32 token ids).
     Returns needed_gibps, storage_gibps, fed_fraction = min(1, storage / needed) (the share of the compute
     rate the storage can keep busy) and input_bound (needed > storage). The articles' loading figures
     (A100 ≈1.7 / H100 ≈1.5 GiB/s on one GPU; ≈0.2 / ≈2.2 GiB/s on four GPUs) are such storage rates.
