@@ -341,7 +341,7 @@ def scale_command(
         info = price_info(gpu_id, price, provider=provider)
     with options(params="--params", tokens="--tokens", counts="--gpus", precision="--precision", overlap="--overlap",
                  mfu="--mfu", gpus_per_node="--gpus-per-node", inter_node_gbps="--inter-node-gbps",
-                 usd_per_gpu_hour="--price", n_gpus="--gpus"):  # fmt: skip
+                 usd_per_gpu_hour="--price", n_gpus="--gpus", gpu="--gpu"):  # fmt: skip
         frame = scaling.scaling_curve(arch.params_active, gpu_id, counts, tokens=n_tokens, precision=precision,
                                       overlap=overlap, mfu=mfu, gpus_per_node=gpus_per_node,
                                       inter_node_gbps=inter_node_gbps, usd_per_gpu_hour=info["usd_per_gpu_hour"])  # fmt: skip

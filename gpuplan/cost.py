@@ -62,9 +62,9 @@ def _out(x: Any) -> Any:
 
 
 def _check(field: str, value: Any, *, low: float = 0.0, low_open: bool = False, high: float | None = None) -> None:
-    """InputError naming `field` unless every element of `value` lies in the allowed range (NaN rejected)."""
+    """InputError naming `field` unless every element of `value` lies in the allowed range (NaN, inf rejected)."""
     arr = np.asarray(value, dtype=float)
-    bad = np.isnan(arr) | (arr <= low if low_open else arr < low)
+    bad = ~np.isfinite(arr) | (arr <= low if low_open else arr < low)
     if high is not None:
         bad |= arr > high
     if np.any(bad):
@@ -111,7 +111,7 @@ def cost_per_job(
     Bad values raise InputError naming the argument.
     """
     _check("usd_per_gpu_hour", usd_per_gpu_hour)
-    _check("runtime_hours", runtime_hours)
+    _check("runtime_hours", runtime_hours, low_open=True)
     _check("gpus", gpus, low_open=True)
     _check("utilization", utilization, low_open=True, high=1.0)
     _check("reruns_per_100", reruns_per_100)
@@ -169,12 +169,16 @@ def price_info(gpu: str, price: float | None = None, provider: str | None = None
         return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
     from gpuplan import data
 
+    if kind == "purchase":
+        raise InputError("kind", "purchase prices are not hourly: use on-demand, spot or reserved (or rent_vs_buy)")
     try:
         row = data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
     except InputError as err:
         if provider is None or err.field != "price":
             raise
         raise InputError("provider", str(err).split(": ", 1)[1]) from None
+    if row["usd_per_gpu_hour"] is None or not np.isfinite(row["usd_per_gpu_hour"]):
+        raise InputError("price", f"the latest {kind} price of {row['gpu_id']} has no USD per GPU-hour; give one")
     return {k: row[k] for k in ("usd_per_gpu_hour", "provider", "date_observed", "source_id")}
 
 

@@ -255,6 +255,8 @@ def test_scale_json_per_count():
         (["scale", "--params", "7B", "--gpu", "h100-sxm5-80gb", "--gpus", "1,0"], "--gpus"),
         (["scale", "--params", "7B", "--gpu", "h100-sxm5-80gb", "--price", "1", "--overlap", "2"], "--overlap"),
         (["cost", "--gpu", "a100-sxm4-80gb", "--hours", "eight"], "--hours"),
+        (["cost", "--gpu", "a100-sxm4-80gb", "--hours", "inf", "--price", "1"], "--hours"),
+        (["cost", "--gpu", "a100-sxm4-80gb", "--hours", "8", "--kind", "purchase"], "--kind"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, option):

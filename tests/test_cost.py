@@ -82,6 +82,8 @@ def test_scalar_result_is_json_ready():
         (dict(utilization=1.2), "utilization"),
         (dict(reruns_per_100=-1), "reruns_per_100"),
         (dict(runtime_hours=float("nan")), "runtime_hours"),
+        (dict(runtime_hours=float("inf")), "runtime_hours"),
+        (dict(runtime_hours=0), "runtime_hours"),
         (dict(gpus=0), "gpus"),
         (dict(queue_hours=-2), "queue_hours"),
         (dict(failure_rate_per_hour=0.1), "failure_rate_per_hour"),
@@ -107,5 +109,7 @@ def test_price_for_explicit_wins_else_latest_in_data():
     assert price_for("h100-sxm5-80gb", provider="Lambda") == data.latest_price("h100-sxm5-80gb", provider="lambda")["usd_per_gpu_hour"]
     with pytest.raises(InputError, match="^price"):
         price_for("h100-sxm5-80gb", price=-1)
+    with pytest.raises(InputError, match="^kind"):
+        price_for("h100-sxm5-80gb", kind="purchase")
     with pytest.raises(InputError, match="^provider"):
         price_for("h100-sxm5-80gb", provider="no-such-cloud")
