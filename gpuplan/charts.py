@@ -197,7 +197,7 @@ def breakeven_plane(observed: pd.DataFrame, price_a: float, price_b: float, *, l
             x=axis_x, y=axis_y,
             color=alt.Color("cheaper:N", title="cheaper per job",
                             scale=alt.Scale(domain=[label_a, label_b], range=["#d62728", "seagreen"])),
-            tooltip=_fields(observed, ["workload"]) + [
+            tooltip=_fields(observed, ["comparison", "workload"]) + [
                 alt.Tooltip("speedup:Q", format=".2f"),
                 alt.Tooltip("cost_ratio:Q", format=".2f", title=f"cost per job {label_b} ÷ {label_a}"),
                 "cheaper:N"] + _fields(observed, ["source_id"]),

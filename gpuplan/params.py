@@ -103,14 +103,16 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
         return data.resolve_gpu(value)
     except InputError as err:
         # keep the data module's explanation (candidates) but name the notebook parameter
-        raise InputError(name, str(err)) from None
+        raise InputError(name, _message(err)) from None
 
 
-def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on-demand") -> dict:
-    """The hourly price to use for ``gpu_id``: ``value`` if given, else the latest ``kind`` price in the data.
+def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on-demand",
+                    provider: str | None = None) -> dict:
+    """The hourly price to use for ``gpu_id``: ``value`` if given, else the latest ``kind`` price in the data
+    (from ``provider`` when named; gpuplan.data.latest_price).
 
-    Returns ``dict(usd_per_gpu_hour, source_id, provider, date_observed)``; a given value has source_id
-    ``"parameter"``. No price in the data for ``gpu_id`` -> InputError naming ``name`` (give a price).
+    Returns ``dict(usd_per_gpu_hour, source_id, provider, date_observed)``; a given value has source_id and
+    provider ``"parameter"``. No such price in the data -> InputError naming ``name`` (pass a price).
     """
     price = validate(name, value, "price")
     if price is not None:
@@ -118,7 +120,13 @@ def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on
                 "date_observed": None}
     from gpuplan import data
 
-    latest = data.latest_price(gpu_id, kind=kind)
-    if not latest or latest.get("usd_per_gpu_hour") is None:
-        raise InputError(name, f"no {kind} price for {gpu_id} in the data; pass a price")
-    return dict(latest)
+    try:
+        latest = data.latest_price(gpu_id, kind=kind, provider=provider)
+    except InputError as err:
+        raise InputError(name, f"None asks for the latest price, but {_message(err)}; pass a price") from None
+    return {key: latest[key] for key in ("usd_per_gpu_hour", "source_id", "provider", "date_observed")}
+
+
+def _message(err: InputError) -> str:
+    """The message of an InputError without its leading field name."""
+    return str(err).removeprefix(f"{err.field}: ")
