@@ -20,6 +20,7 @@ Environment: ``GPUPLAN_DATA_DIR`` points at another CSV folder (tests, the mutat
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import os
 import re
@@ -60,14 +61,27 @@ def db_path() -> Path:
     return Path(env) if env else data_dir() / DB_NAME
 
 
+_hash_memo: dict[str, tuple[tuple, str]] = {}
+
+
 def data_hash(data_dir_: Path | None = None) -> str:
-    """sha256 over schema.sql and every data/*.csv (name and bytes, sorted by name). Caches key on it."""
+    """sha256 over schema.sql and every data/*.csv (name and bytes, sorted by name). Caches key on it.
+
+    The digest is recomputed only when a file's (name, mtime_ns, size) signature changes, so calling it on
+    every lookup is cheap.
+    """
     folder = Path(data_dir_ or data_dir())
+    paths = [folder / SCHEMA_FILE, *sorted(folder.glob("*.csv"))]
+    signature = tuple((p.name, st.st_mtime_ns, st.st_size) for p in paths if p.exists() for st in [p.stat()])
+    memo = _hash_memo.get(str(folder))
+    if memo and memo[0] == signature:
+        return memo[1]
     h = hashlib.sha256()
-    for path in [folder / SCHEMA_FILE, *sorted(folder.glob("*.csv"))]:
+    for path in paths:
         h.update(path.name.encode() + b"\0")
         h.update(path.read_bytes() if path.exists() else b"<missing>")
         h.update(b"\0")
+    _hash_memo[str(folder)] = (signature, h.hexdigest())
     return h.hexdigest()
 
 
@@ -243,20 +257,19 @@ def _stored_hash(path: Path) -> str | None:
 def connect() -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current database, rebuilt first if missing or stale.
 
-    The connection is reused while the CSV content hash is unchanged (the cache is keyed on data_hash()).
+    One read-only connection per (database, data_hash()) is kept open; each call returns a new cursor on it,
+    which the caller may close without affecting others.
     """
     path, digest = db_path(), data_hash()
     key = (str(path), digest)
     con = _conn.get(key)
-    if con is not None:
-        return con
-    if _stored_hash(path) != digest:
-        build(data_dir(), path)
-    for old in list(_conn):
-        _conn.pop(old).close()
-    con = duckdb.connect(str(path), read_only=True)
-    _conn[key] = con
-    return con
+    if con is None:
+        if _stored_hash(path) != digest:
+            build(data_dir(), path)
+        for old in list(_conn):
+            _conn.pop(old).close()
+        con = _conn[key] = duckdb.connect(str(path), read_only=True)
+    return con.cursor()
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
@@ -299,6 +312,13 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(text).lower())
 
 
+@functools.lru_cache(maxsize=8)
+def _gpu_keys(db: str, digest: str) -> dict[str, list[str]]:
+    """gpu_id -> [gpu_id, *aliases], cached per database and data version."""
+    table = _rows("SELECT gpu_id, aliases FROM gpus ORDER BY gpu_id", [])
+    return {row["gpu_id"]: [row["gpu_id"], *row["aliases"].split(";")] for row in table}
+
+
 def resolve_gpu(name: str) -> str:
     """gpu_id for an id or alias (case-, space- and dash-insensitive: 'H100 SXM5' -> 'h100-sxm5-80gb').
 
@@ -307,8 +327,7 @@ def resolve_gpu(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InputError("gpu", "empty GPU name")
     wanted = _norm(name)
-    table = _rows("SELECT gpu_id, aliases FROM gpus ORDER BY gpu_id", [])
-    keys = {row["gpu_id"]: [row["gpu_id"], *row["aliases"].split(";")] for row in table}
+    keys = _gpu_keys(str(db_path()), data_hash())
     exact = sorted({gid for gid, ks in keys.items() if any(_norm(k) == wanted for k in ks)})
     if len(exact) == 1:
         return exact[0]
