@@ -26,6 +26,13 @@ from gpuplan.cost import _check, _out, cost_per_job, price_info
 from gpuplan.errors import InputError
 
 HOURS_PER_MONTH = 365.0 * 24.0 / 12.0  # 730 h: average month (8760 h a year / 12)
+#: Assumption: data-centre PUE. Uptime Institute's annual Global Data Center Surveys report industry-average
+#: PUE between about 1.55 and 1.59 for 2020-2023; 1.5 is a round figure for a reasonably efficient facility.
+DEFAULT_PUE = 1.5
+#: Assumption, not a sourced price: electricity at $0.10/kWh. Give your own tariff.
+DEFAULT_USD_PER_KWH = 0.10
+#: Assumption: hardware amortized over 3 years (a common straight-line depreciation period for servers).
+DEFAULT_YEARS = 3.0
 
 
 def _rate(price: Any, utilization: Any, reruns_per_100: Any) -> Any:
@@ -298,3 +305,42 @@ def sensitivity(base: dict, ranges: dict[str, tuple[float, float]] | None = None
         }
     )
     return table.sort_values("swing_usd", ascending=False, ignore_index=True)
+
+
+def rent_vs_buy_gpu(
+    gpu: str,
+    *,
+    purchase_usd: float | None = None,
+    cloud_usd_per_hour: float | None = None,
+    provider: str | None = None,
+    kind: str = "on-demand",
+    tdp_w: float | None = None,
+    pue: float = DEFAULT_PUE,
+    usd_per_kwh: float = DEFAULT_USD_PER_KWH,
+    hosting_usd_per_month: float = 0.0,
+    years: float = DEFAULT_YEARS,
+    utilization: float = 1.0,
+) -> dict:
+    """rent_vs_buy for one GPU of the table: what is not given comes from the data — the purchase price from the
+    latest `purchase` row of `prices`, the cloud rate from the latest `kind` price (of `provider` if named), the
+    power from `gpus.tdp_w`. Returns rent_vs_buy's dict plus gpu, tdp_w, purchase_source and cloud_source."""
+    from gpuplan import data
+
+    gpu_id = data.resolve_gpu(gpu)
+    purchase_source: dict = {"provider": "given"}
+    if purchase_usd is None:
+        try:
+            row = data.latest_price(gpu_id, kind="purchase")
+        except InputError:
+            raise InputError("purchase_usd", f"no purchase price for {gpu_id} in data/prices.csv; give one") from None
+        purchase_usd = row["purchase_usd"]
+        purchase_source = {k: row[k] for k in ("purchase_usd", "date_observed", "term", "source_id")}
+    cloud = price_info(gpu_id, cloud_usd_per_hour, provider=provider, kind=kind)
+    if tdp_w is None:
+        tdp_w = data.gpu(gpu_id).get("tdp_w")
+        if tdp_w is None or not np.isfinite(tdp_w):
+            raise InputError("tdp_w", f"{gpu_id} has no tdp_w in the gpus table; give one")
+    result = rent_vs_buy(purchase_usd, tdp_w, pue, usd_per_kwh, hosting_usd_per_month, years, utilization,
+                         cloud["usd_per_gpu_hour"])  # fmt: skip
+    return {"gpu": gpu_id, "purchase_usd": float(purchase_usd), "tdp_w": float(tdp_w), **result,
+            "purchase_source": purchase_source, "cloud_source": cloud}

@@ -21,6 +21,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.29 vendors click as typer._click
 from typer.core import TyperGroup
 
+from gpuplan.breakeven import DEFAULT_PUE, DEFAULT_USD_PER_KWH, DEFAULT_YEARS
 from gpuplan.errors import GpuplanError, InputError
 
 
@@ -419,23 +420,36 @@ def breakeven_command(
 # ------------------------------------------------------------------------------------------------ rent-vs-buy
 @app.command("rent-vs-buy")
 def rent_vs_buy_command(
-    purchase: float = typer.Option(..., "--purchase", help="Purchase price per GPU, USD."),
-    cloud_price: float = typer.Option(..., "--cloud-price", help="Cloud USD per GPU-hour to compare with."),
-    tdp: float = typer.Option(700.0, "--tdp", help="Power draw at TDP, W (H100 SXM: 700)."),
-    pue: float = typer.Option(1.5, "--pue", help="Data-centre power usage effectiveness, >= 1 (assumption)."),
-    usd_per_kwh: float = typer.Option(0.10, "--usd-per-kwh", help="Electricity price, USD/kWh (assumption)."),
+    gpu: str | None = typer.Option(None, "--gpu", help="GPU id or alias: purchase price, cloud price and TDP "
+                                   "default to the data."),  # fmt: skip
+    purchase: float | None = typer.Option(None, "--purchase", help="Purchase price per GPU, USD."),
+    cloud_price: float | None = typer.Option(None, "--cloud-price", help="Cloud USD per GPU-hour to compare with."),
+    provider: str | None = typer.Option(None, "--provider", help="With --gpu: the cloud price of this provider."),
+    tdp: float | None = typer.Option(None, "--tdp", help="Power draw at TDP, W (with --gpu: gpus.tdp_w)."),
+    pue: float = typer.Option(DEFAULT_PUE, "--pue", help="Data-centre power usage effectiveness, >= 1 (assumption)."),
+    usd_per_kwh: float = typer.Option(DEFAULT_USD_PER_KWH, "--usd-per-kwh", help="Electricity, USD/kWh (assumption)."),
     hosting: float = typer.Option(0.0, "--hosting", help="Hosting/colocation per GPU per month, USD."),
-    years: float = typer.Option(3.0, "--years", help="Amortization period, years."),
+    years: float = typer.Option(DEFAULT_YEARS, "--years", help="Amortization period, years."),
     utilization: float = typer.Option(1.0, "--utilization", help="Fraction of hours the GPU is busy, (0, 1]."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Own or rent one GPU: owned cost per busy hour vs the cloud rate, and months until the purchase pays back."""
-    from gpuplan.breakeven import rent_vs_buy
+    from gpuplan.breakeven import rent_vs_buy, rent_vs_buy_gpu
 
-    with options(purchase_usd="--purchase", cloud_usd_per_hour="--cloud-price", tdp_w="--tdp", pue="--pue",
+    names = dict(purchase_usd="--purchase", cloud_usd_per_hour="--cloud-price", tdp_w="--tdp", pue="--pue",
                  usd_per_kwh="--usd-per-kwh", hosting_usd_per_month="--hosting", years="--years",
-                 utilization="--utilization"):  # fmt: skip
-        result = rent_vs_buy(purchase, tdp, pue, usd_per_kwh, hosting, years, utilization, cloud_price)
+                 utilization="--utilization", price="--cloud-price", provider="--provider")  # fmt: skip
+    assumptions = dict(pue=pue, usd_per_kwh=usd_per_kwh, hosting_usd_per_month=hosting, years=years,
+                       utilization=utilization)  # fmt: skip
+    with options(**names):
+        if gpu is not None:
+            result = rent_vs_buy_gpu(resolve_gpu("--gpu", gpu), purchase_usd=purchase, cloud_usd_per_hour=cloud_price,
+                                     provider=provider, tdp_w=tdp, **assumptions)  # fmt: skip
+        else:
+            for option, value in (("--purchase", purchase), ("--cloud-price", cloud_price), ("--tdp", tdp)):
+                if value is None:
+                    raise InputError(option, "required without --gpu (or give --gpu to take it from the data)")
+            result = rent_vs_buy(purchase, tdp, pue, usd_per_kwh, hosting, years, utilization, cloud_price)
     emit(result, as_json, title="rent vs buy (per GPU)")
 
 

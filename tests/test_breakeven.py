@@ -136,3 +136,17 @@ def test_breakeven_ambiguous_gpu():
 
     with pytest.raises(InputError, match="ambiguous"):
         breakeven("a100-sxm4-80gb", "h100", 1.5, 3.5)
+
+
+def test_rent_vs_buy_gpu_takes_missing_inputs_from_data():
+    from gpuplan import data
+    from gpuplan.breakeven import rent_vs_buy_gpu
+
+    r = rent_vs_buy_gpu("H100 SXM", cloud_usd_per_hour=2.5, utilization=0.5, hosting_usd_per_month=100)
+    purchase = data.latest_price("h100-sxm5-80gb", kind="purchase")["purchase_usd"]
+    tdp = data.gpu("h100-sxm5-80gb")["tdp_w"]
+    assert (r["purchase_usd"], r["tdp_w"]) == (purchase, tdp)
+    # same hand formula as above: purchase / (2.5 × 365 − (tdp/1000 × 1.5 × 0.10 × 365 + 100))
+    assert r["months_to_breakeven"] == pytest.approx(purchase / (912.5 - (tdp / 1000 * 1.5 * 0.10 * 365 + 100)))
+    with pytest.raises(InputError, match="^purchase_usd"):
+        rent_vs_buy_gpu("l40s-48gb")  # no purchase row in the data

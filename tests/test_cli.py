@@ -82,12 +82,12 @@ def test_rent_vs_buy_json_matches_hand_calculation():
 
 
 def test_rent_vs_buy_never_pays_back_is_null_in_json():
-    out = run_json("rent-vs-buy", "--purchase", "30000", "--cloud-price", "0.01", "--hosting", "100")
+    out = run_json("rent-vs-buy", "--purchase", "30000", "--cloud-price", "0.01", "--hosting", "100", "--tdp", "700")
     assert out["months_to_breakeven"] is None  # inf -> null (JSON has no Infinity)
 
 
 def test_rent_vs_buy_table():
-    result = run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5")
+    result = run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5", "--tdp", "700")
     assert result.exit_code == 0 and "months_to_breakeven" in result.stdout
 
 
@@ -102,14 +102,14 @@ def test_rent_vs_buy_table():
     ],
 )
 def test_rent_vs_buy_bad_input(args, option):
-    base = {"--purchase": "30000", "--cloud-price": "2.5"}
+    base = {"--purchase": "30000", "--cloud-price": "2.5", "--tdp": "700"}
     for k, v in zip(args[::2], args[1::2]):
         base[k] = v
     assert_one_line_error(run("rent-vs-buy", *[x for kv in base.items() for x in kv]), option)
 
 
 def test_missing_option_is_one_line():
-    assert_one_line_error(run("rent-vs-buy", "--cloud-price", "2.5"), "--purchase")
+    assert_one_line_error(run("rent-vs-buy", "--cloud-price", "2.5", "--tdp", "700"), "--purchase")
 
 
 def test_unknown_command_is_one_line():
@@ -120,7 +120,7 @@ def test_unknown_command_is_one_line():
 
 def test_subprocess_entry_point_one_line_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "gpuplan", "rent-vs-buy", "--purchase", "30000",
-                           "--cloud-price", "2.5", "--utilization", "2"], capture_output=True, text=True)  # fmt: skip
+                           "--cloud-price", "2.5", "--tdp", "700", "--utilization", "2"], capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.strip() == "error: --utilization: 2 is outside the allowed range (0, 1]"
@@ -275,3 +275,13 @@ def test_subprocess_ambiguous_gpu():
                           capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: --b: 'h100' is ambiguous; candidates:")
+
+
+def test_rent_vs_buy_with_gpu_from_data():
+    from gpuplan.breakeven import rent_vs_buy_gpu
+
+    out = run_json("rent-vs-buy", "--gpu", "h100-sxm5-80gb", "--cloud-price", "2.5", "--utilization", "0.5")
+    assert out["months_to_breakeven"] == pytest.approx(
+        rent_vs_buy_gpu("h100-sxm5-80gb", cloud_usd_per_hour=2.5, utilization=0.5)["months_to_breakeven"])
+    assert_one_line_error(run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5", "--tdp", "-5"), "--tdp")
+    assert_one_line_error(run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5"), "--tdp")
