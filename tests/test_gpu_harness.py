@@ -155,3 +155,24 @@ def test_cuda_run_measures_memory(tmp_path):  # pragma: no cover - runs only on 
     frame = harness.run(tmp_path / "r.csv", "cuda", sizes=("llama-120m",))
     memory = frame[(frame["quantity"] == "peak_allocated_bytes") & (frame["status"] == "measured")]
     assert len(memory) > 0 and (memory["measured"] > 0).all()
+
+
+def test_calibration_page_executes_and_says_whether_a_gpu_run_exists(tmp_path):
+    """book/calibration.ipynb runs against the current data and states the number of GPU runs truthfully."""
+    import nbformat
+    import papermill
+
+    out = tmp_path / "calibration.ipynb"
+    papermill.execute_notebook(str(ROOT / "book" / "calibration.ipynb"), str(out), kernel_name="python3",
+                               cwd=str(ROOT / "book"), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    glued = {o.metadata["scrapbook"]["name"]: next(v for k, v in o.data.items() if k.endswith("text/plain"))
+             for o in outputs if "scrapbook" in o.get("metadata", {})}
+    runs = sorted((ROOT / "data" / "measured").glob("*.csv"))
+    assert float(glued["n_gpu_runs"]) == len(runs)
+    shown = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    if not runs:
+        assert "No GPU run was available for this edition." in shown
+    # the Korthikanti working-layer term is 17 copies of b·s·h at 2 bytes: (16·2 + 2) / 2 (formulas.md §3a)
+    assert float(glued["gpuplan_k"]) == 17.0
