@@ -185,3 +185,14 @@ def price_info(gpu: str, price: float | None = None, provider: str | None = None
 def price_for(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> float:
     """USD per GPU-hour for `gpu`: the explicit `price` if given, else the latest one in the data (see price_info)."""
     return float(price_info(gpu, price=price, provider=provider, kind=kind)["usd_per_gpu_hour"])
+
+
+def validation_cases() -> pd.DataFrame:
+    """cost_per_job against the articles' worked numbers: case, source, reference, model, unit, error_pct."""
+    source = "HappyHorse, 'H100 vs A100 for AI Video Generation' (2026-04), seed claim 21"
+    cases = [("A100 job: 8 h × $1.50/h", 12.00, cost_per_job(runtime_hours=8, usd_per_gpu_hour=1.50)),
+             ("H100 job: 3 h × $3.50/h", 10.50, cost_per_job(runtime_hours=3, usd_per_gpu_hour=3.50))]  # fmt: skip
+    return pd.DataFrame(
+        [{"case": case, "source": source, "reference": ref, "model": c.cost_per_job_usd, "unit": "USD",
+          "error_pct": (c.cost_per_job_usd - ref) / ref * 100} for case, ref, c in cases]  # fmt: skip
+    )

@@ -113,3 +113,11 @@ def test_price_for_explicit_wins_else_latest_in_data():
         price_for("h100-sxm5-80gb", kind="purchase")
     with pytest.raises(InputError, match="^provider"):
         price_for("h100-sxm5-80gb", provider="no-such-cloud")
+
+
+def test_validation_cases_zero_error():
+    from gpuplan.cost import validation_cases
+
+    table = validation_cases()
+    assert list(table["reference"]) == [12.00, 10.50]  # the article's numbers
+    assert list(table["error_pct"]) == [0.0, 0.0]
