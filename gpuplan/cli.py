@@ -69,7 +69,10 @@ def parse_count(option: str, text: str | None) -> int | None:
 
 def parse_int_list(option: str, text: str) -> list[int]:
     """'1,8,64,512' -> [1, 8, 64, 512], each a count >= 1."""
-    return [parse_count(option, part) for part in text.split(",") if part.strip()] or parse_count(option, "")
+    counts = [parse_count(option, part) for part in text.split(",") if part.strip()]
+    if not counts:
+        raise InputError(option, "give comma-separated counts, e.g. 1,8,64,512")
+    return counts
 
 
 @contextmanager
@@ -87,10 +90,8 @@ def resolve_gpu(option: str, name: str) -> str:
     """GPU id from an id or unambiguous alias (gpuplan.data.resolve_gpu); errors name `option`."""
     from gpuplan import data
 
-    try:
+    with options(gpu=option):
         return data.resolve_gpu(name)
-    except InputError as err:
-        raise InputError(option, str(err).split(": ", 1)[1] if ": " in str(err) else str(err)) from None
 
 
 def _plain(value: Any) -> Any:
@@ -104,6 +105,8 @@ def _plain(value: Any) -> Any:
         return [_plain(r) for r in value.to_dict(orient="records")]
     if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
         return [_plain(v) for v in list(value)]
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NA, NaT
+        return None
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
