@@ -28,6 +28,7 @@ import filecmp
 import hashlib
 import io
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -85,15 +86,19 @@ def declared_parameters(paths: list[Path] | None = None) -> dict[str, dict[str, 
 
     declared: dict[str, dict[str, dict]] = {}
     for path in paths if paths is not None else notebooks():
+        # papermill logs "Unable to parse line ..." for annotations like `float | None`; the tree below reads them
+        logging.getLogger("papermill.translators").setLevel(logging.ERROR)
         params = dict(papermill.inspect_notebook(str(path)))
         nb = nbformat.read(path, as_version=4)
         index = _parameters_cell(nb)
         if index is not None:
+            lines = nb.cells[index].source.splitlines()
             for node in ast.parse(nb.cells[index].source).body:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    comment = lines[node.lineno - 1].partition("#")[2].strip() if node.value else ""
                     params.setdefault(node.target.id, {
                         "name": node.target.id, "inferred_type_name": ast.unparse(node.annotation),
-                        "default": ast.unparse(node.value) if node.value else "None", "help": ""})
+                        "default": ast.unparse(node.value) if node.value else "None", "help": comment})
                 elif isinstance(node, ast.Assign):
                     for target in node.targets:
                         if isinstance(target, ast.Name):
