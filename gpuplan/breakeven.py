@@ -152,6 +152,10 @@ def breakeven(
         "price_b": pb,
         "price_a_source": info_a,
         "price_b_source": info_b,
+        "utilization_a": utilization_a,
+        "utilization_b": utilization_b,
+        "reruns_a": reruns_a,
+        "reruns_b": reruns_b,
         "breakeven_speedup": s_star,
         "observed_speedup": observed,
         "observed_pairs": band["n"],
@@ -344,3 +348,17 @@ def rent_vs_buy_gpu(
                          cloud["usd_per_gpu_hour"])  # fmt: skip
     return {"gpu": gpu_id, "purchase_usd": float(purchase_usd), "tdp_w": float(tdp_w), **result,
             "purchase_source": purchase_source, "cloud_source": cloud}
+
+
+def verdict_sensitivity(result: dict, hours_a: float = 1.0, spread: float = 0.25) -> pd.DataFrame:
+    """Tornado table (see `sensitivity`) around a `breakeven` result: the speedup spans the observed band (low to
+    high; ±`spread` around the break-even when there is none), every other non-zero input ±`spread` (default
+    ±25%, an assumption). The base job takes `hours_a` hours on A (the sign of the difference does not depend on
+    it, only its size)."""
+    observed = result["observed_speedup"]
+    base = {"hours_a": hours_a, "speedup": observed["median"] if observed else result["breakeven_speedup"],
+            **{k: result[k] for k in ("price_a", "price_b", "utilization_a", "utilization_b", "reruns_a", "reruns_b")}}
+    ranges = default_ranges(base, spread)
+    if observed:
+        ranges["speedup"] = (observed["low"], observed["high"])
+    return sensitivity(base, ranges)

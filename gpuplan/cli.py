@@ -404,10 +404,12 @@ def breakeven_command(
     utilization_b: float = typer.Option(1.0, "--utilization-b", help="Utilization on B, (0, 1]."),
     reruns_a: float = typer.Option(0.0, "--reruns-a", help="Reruns per 100 jobs on A."),
     reruns_b: float = typer.Option(0.0, "--reruns-b", help="Reruns per 100 jobs on B."),
+    show_sensitivity: bool = typer.Option(False, "--sensitivity", help="Add a tornado table: the cost difference "
+                                          "B − A per A-hour as each input moves (speedup over the observed band)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Speedup at which B's cost per job equals A's, against the observed speedup band, with a verdict."""
-    from gpuplan.breakeven import breakeven
+    from gpuplan.breakeven import breakeven, verdict_sensitivity
 
     gpu_a, gpu_b = resolve_gpu("--a", a), resolve_gpu("--b", b)
     with options(price_a="--price-a", price_b="--price-b", price="--price-a", utilization_a="--utilization-a",
@@ -415,8 +417,13 @@ def breakeven_command(
                  provider="--provider"):  # fmt: skip
         result = breakeven(gpu_a, gpu_b, price_a, price_b, task, provider=provider, utilization_a=utilization_a,
                            utilization_b=utilization_b, reruns_a=reruns_a, reruns_b=reruns_b)  # fmt: skip
+    if show_sensitivity:
+        result["sensitivity"] = verdict_sensitivity(result)
     if not as_json:  # the table view keeps the columns of the benchmark pairs that fit a terminal
         result["pairs"] = result["pairs"][["suite", "round_a", "workload", "gpu_count", "speedup"]]
+        if show_sensitivity:
+            result["sensitivity"] = result["sensitivity"][["input", "low", "high", "difference_low_usd",
+                                                           "difference_high_usd", "flips"]]  # fmt: skip
     emit(result, as_json, title=f"break-even {gpu_b} vs {gpu_a}")
 
 

@@ -150,3 +150,22 @@ def test_rent_vs_buy_gpu_takes_missing_inputs_from_data():
     assert r["months_to_breakeven"] == pytest.approx(purchase / (912.5 - (tdp / 1000 * 1.5 * 0.10 * 365 + 100)))
     with pytest.raises(InputError, match="^purchase_usd"):
         rent_vs_buy_gpu("l40s-48gb")  # no purchase row in the data
+
+
+def test_verdict_sensitivity_by_hand():
+    from gpuplan.breakeven import verdict_sensitivity
+
+    result = {"observed_speedup": {"low": 1.5, "median": 2.0, "high": 3.2}, "breakeven_speedup": 3.5 / 1.5,
+              "price_a": 1.5, "price_b": 3.5, "utilization_a": 1.0, "utilization_b": 1.0, "reruns_a": 0, "reruns_b": 0}
+    t = verdict_sensitivity(result).set_index("input")
+    # per A-hour at the median 2.0x: 3.5 / 2 − 1.5 = +0.25 (A cheaper)
+    assert t["base_difference_usd"].iloc[0] == pytest.approx(0.25)
+    # speedup over the band: 3.5/1.5 − 1.5 = 0.8333; 3.5/3.2 − 1.5 = −0.40625 -> flips
+    assert (t.loc["speedup", "difference_low_usd"], t.loc["speedup", "difference_high_usd"]) == pytest.approx((3.5 / 1.5 - 1.5, -0.40625))
+    assert bool(t.loc["speedup", "flips"])
+    # price_b −25%: 2.625 / 2 − 1.5 = −0.1875 -> flips; utilization_a 0.75: 1.75 − 2.0 = −0.25 -> flips
+    assert t.loc["price_b", "difference_low_usd"] == pytest.approx(-0.1875) and bool(t.loc["price_b", "flips"])
+    assert t.loc["utilization_a", "difference_low_usd"] == pytest.approx(-0.25)
+    assert (t.loc["utilization_b", "low"], t.loc["utilization_b", "high"]) == (0.75, 1.0)  # capped at 1
+    assert t.loc["utilization_b", "difference_low_usd"] == pytest.approx(3.5 / 2 / 0.75 - 1.5)
+    assert "reruns_a" not in t.index  # zero inputs have no ±25% range

@@ -285,3 +285,12 @@ def test_rent_vs_buy_with_gpu_from_data():
         rent_vs_buy_gpu("h100-sxm5-80gb", cloud_usd_per_hour=2.5, utilization=0.5)["months_to_breakeven"])
     assert_one_line_error(run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5", "--tdp", "-5"), "--tdp")
     assert_one_line_error(run("rent-vs-buy", "--purchase", "30000", "--cloud-price", "2.5"), "--tdp")
+
+
+def test_breakeven_sensitivity_json():
+    out = run_json("breakeven", "--a", "a100-sxm4-80gb", "--b", "h100-sxm5-80gb", "--price-a", "1.5", "--price-b",
+                   "3.5", "--task", "training", "--sensitivity")  # fmt: skip
+    rows = {r["input"]: r for r in out["sensitivity"]}
+    assert (rows["speedup"]["low"], rows["speedup"]["high"]) == (out["observed_speedup"]["low"], out["observed_speedup"]["high"])
+    # per A-hour at speedup s: 3.5 / s − 1.5
+    assert rows["speedup"]["difference_low_usd"] == pytest.approx(3.5 / out["observed_speedup"]["low"] - 1.5)
