@@ -41,6 +41,7 @@ import copy
 import csv
 import hashlib
 import json
+import logging
 import multiprocessing
 import multiprocessing.util
 import os
@@ -48,6 +49,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -170,30 +172,70 @@ def _check_type(name: str, value: Any, declared: dict) -> Any:
     return value
 
 
+def notebook_parameters(nb: nbformat.NotebookNode) -> dict[str, dict]:
+    """The parameters cell's names -> {name, inferred_type_name, default, help}, like
+    ``papermill.inspect_notebook`` but read with Python's ast: papermill 2.7's regex drops annotated
+    parameters such as ``h100_usd_per_hour: float | None = None``. The help is the line's ``#`` comment.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    source = cells[0].source
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError as err:
+        raise InputError("notebook", f"parameters cell line {err.lineno}: not valid Python") from None
+    lines = source.splitlines()
+    declared = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, annotation = node.target.id, ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, annotation = node.targets[0].id, "None"
+        else:
+            continue
+        line = lines[node.end_lineno - 1] if node.end_lineno and node.end_lineno <= len(lines) else ""
+        declared[name] = {
+            "name": name,
+            "inferred_type_name": annotation,
+            "default": ast.unparse(node.value) if node.value is not None else "None",
+            "help": line.split("#", 1)[1].strip() if "#" in line else "",
+        }
+    return declared
+
+
 def notebook_rules(nb: nbformat.NotebookNode) -> dict[str, tuple[str, list | None]]:
-    """Parameter name -> (rule, choices) from the notebook's own ``validate("name", name, "rule")`` calls.
+    """Parameter name -> (rule, choices) from the notebook's own ``validate("name", name, "rule")`` calls
+    (and ``price_or_latest("name", name, gpu)``: rule "price").
 
     The book's notebooks validate every parameter with gpuplan.params.validate right after the parameters
     cell; reading those calls (with Python's ast) lets a grid be checked by the same rules before any run.
     """
+    from IPython.core.inputtransformer2 import TransformerManager
+
     rules: dict[str, tuple[str, list | None]] = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:  # cells with IPython magics
+        try:  # IPython's own transformer turns %magics into Python first
+            tree = ast.parse(TransformerManager().transform_cell(cell.source))
+        except SyntaxError:
             continue
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
             called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if called != "validate" or len(node.args) < 2:
+            if called not in ("validate", "price_or_latest") or len(node.args) < 2:
                 continue
             kwargs = {k.arg: k.value for k in node.keywords}
             name_node = node.args[0]
-            rule_node = node.args[2] if len(node.args) > 2 else kwargs.get("rule")
+            if called == "price_or_latest":  # params.price_or_latest(name, value, gpu): the "price" rule
+                rule_node = ast.Constant("price")
+            else:
+                rule_node = node.args[2] if len(node.args) > 2 else kwargs.get("rule")
             choices_node = node.args[3] if len(node.args) > 3 else kwargs.get("choices")
             if not (isinstance(name_node, ast.Constant) and isinstance(rule_node, ast.Constant)):
                 continue
@@ -222,7 +264,7 @@ def validate_parameters(
             known = ", ".join(declared) or "(none: the notebook has no parameters cell)"
             raise InputError(f"{where}: {name}", f"not a parameter of the notebook; known: {known}")
         value = _check_type(f"{where}: {name}", value, declared[name])
-        if name in rules:
+        if name in rules and value is not None:  # None passed the type check: the annotation allows it
             rule, choices = rules[name]
             try:
                 params.validate(name, value, rule, choices)
@@ -272,8 +314,6 @@ def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
 
 def load_grid(path: str | Path) -> Grid:
     """Read and validate a grid YAML file; every error is an InputError naming the field (nothing runs)."""
-    import papermill
-
     path = Path(path)
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -290,7 +330,7 @@ def load_grid(path: str | Path) -> Grid:
         raise InputError(unknown[0], f"{path}: unknown key; allowed: notebook, fixed, axes, runs, csv, description")
     notebook = (path.parent / spec["notebook"]).resolve()
     nb = read_notebook(notebook)
-    declared = papermill.inspect_notebook(str(notebook))
+    declared = notebook_parameters(nb)
     rules = notebook_rules(nb)
     fingerprint = notebook_fingerprint(nb)
     runs: dict[str, Run] = {}
@@ -379,6 +419,7 @@ class _Worker:
     km = None
     kc = None
     kernel_name = "python3"
+    kernel_pid = None
     cwd = "."
     nb = None
 
@@ -391,6 +432,7 @@ def _start_kernel() -> None:
     # stderr: ipykernel's start-up warnings would scribble over the progress bar (outputs come via iopub)
     km.start_kernel(cwd=_Worker.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"],
                     stderr=subprocess.DEVNULL)
+    _Worker.kernel_pid = km.provisioner.pid if km.provisioner is not None else None
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=60)
@@ -405,11 +447,15 @@ def _stop_kernel() -> None:
     if _Worker.km is not None:
         with contextlib.suppress(Exception):
             _Worker.km.shutdown_kernel(now=True)
-    _Worker.km = _Worker.kc = None
+    _Worker.km = _Worker.kc = _Worker.kernel_pid = None
 
 
 def _on_sigterm(signum, frame) -> None:  # pragma: no cover - runs in a worker being terminated
-    _stop_kernel()
+    # no jupyter_client calls here: they can deadlock when the handler interrupts them; kill the kernel's
+    # process (own session, so it got no signal of its own) and leave
+    if _Worker.kernel_pid:
+        with contextlib.suppress(OSError):
+            os.kill(_Worker.kernel_pid, signal.SIGKILL)
     os._exit(1)
 
 
@@ -421,6 +467,8 @@ def _init_worker(kernel_name: str, cwd: str) -> None:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    # papermill warns "Passed unknown parameter" for annotations its regex cannot read (see notebook_parameters)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     _Worker.kernel_name, _Worker.cwd = kernel_name, cwd
     _register_engine()
     _start_kernel()
@@ -614,12 +662,26 @@ def run_batch(
     context = multiprocessing.get_context("fork")
     pool = context.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(grid.kernel_name, cwd))
     table = _Table(out)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())  # fmt: skip
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())  # fmt: skip
+    # Ctrl-C only sets a flag, checked between results: a row or CSV write is never cut in half
+    interrupted = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+    catch = threading.current_thread() is threading.main_thread() and previous is not signal.SIG_IGN
+    if catch:
+        signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
     try:
         with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
             task = bar.add_task(grid.notebook.name, total=len(tasks), failed=0)
-            for row in pool.imap_unordered(_execute, tasks):
+            results = pool.imap_unordered(_execute, tasks)
+            for _ in tasks:
+                row = None
+                while row is None:
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
+                    with contextlib.suppress(multiprocessing.TimeoutError):
+                        row = results.next(timeout=0.2)
                 table.put([row])
                 if row["status"] == "ok":
                     ok += 1
@@ -637,6 +699,9 @@ def run_batch(
         pool.terminate()
         table.close()
         raise
+    finally:
+        if catch:
+            signal.signal(signal.SIGINT, previous)
     table.close()
     result.ok, result.failed = ok, failed
     return result
