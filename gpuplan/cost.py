@@ -139,8 +139,7 @@ def cost_per_job(
     queue = queue_hours * value_per_hour_usd
     total = compute + rerun + failure + queue + storage_usd + egress_usd
     wall = held_hours * (1.0 + reruns_per_100 / 100.0) + lost_hours
-    with np.errstate(divide="ignore"):
-        jobs_per_day = HOURS_PER_DAY / np.float64(wall) if np.ndim(wall) == 0 else HOURS_PER_DAY / wall
+    jobs_per_day = HOURS_PER_DAY / wall  # wall > 0: runtime > 0 and utilization > 0 are enforced above
     return CostBreakdown(
         compute_usd=_out(compute),
         rerun_usd=_out(rerun),
