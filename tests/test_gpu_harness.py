@@ -129,6 +129,18 @@ def test_relative_error_is_signed_predicted_over_measured():
     assert harness.relative_error(None, 100.0) is None and harness.relative_error(1.0, None) is None
 
 
+def test_gemm_kernels_compute_the_product():
+    """The matmul case's kernels (timed only on cuda) give a @ b; checked here on the CPU at n = 64."""
+    torch.manual_seed(0)
+    a, b = torch.randn(64, 64, dtype=torch.bfloat16), torch.randn(64, 64, dtype=torch.bfloat16)
+    assert torch.equal(harness.gemm(a, b, "bf16")(), a @ b)
+    out = harness.gemm(a, b, "fp8")()
+    # reference: the fp8-rounded inputs multiplied in fp32, then rounded to bf16 (8 significant bits)
+    ref = a.to(torch.float8_e4m3fn).float() @ b.to(torch.float8_e4m3fn).float()
+    assert out.dtype == torch.bfloat16 and out.shape == (64, 64)
+    assert torch.allclose(out.float(), ref, rtol=2**-7, atol=1e-2)
+
+
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="--sizes"):
         harness.run(tmp_path / "r.csv", "cpu", tiny=True, sizes=("huge",))

@@ -166,6 +166,18 @@ def relative_error(predicted: float | None, measured: float | None) -> float | N
 # torch side: the measurements.
 # ---------------------------------------------------------------------------------------------------------
 
+def gemm(a, b, precision: str) -> Callable[[], Any]:
+    """A no-argument GEMM ``a @ b`` (bf16 tensors in) at ``precision``: bf16 matmul, or fp8 e4m3 through
+    ``torch._scaled_mm`` (a row-major, b column-major, fp32 unit scales, bf16 out)."""
+    import torch
+
+    if precision == "bf16":
+        return lambda: a @ b
+    a8, b8 = a.to(torch.float8_e4m3fn), b.to(torch.float8_e4m3fn).t().contiguous().t()
+    one = torch.ones((), device=a.device, dtype=torch.float32)
+    return lambda: torch._scaled_mm(a8, b8, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+
+
 class Runner:
     """Builds models and measures on one device; every case appends rows to ``self.rows``."""
 
@@ -235,12 +247,20 @@ class Runner:
                      None, status="oom")
 
     def build(self, size: str, dtype) -> tuple[Any, dict, int]:
-        from transformers import LlamaConfig, LlamaForCausalLM
+        """Random-weight LlamaForCausalLM initialised directly on the device in ``dtype`` (no download)."""
+        from transformers import AutoModelForCausalLM, LlamaConfig
 
         cfg = dict(SIZES[size])
         self.torch.manual_seed(0)
-        model = LlamaForCausalLM(LlamaConfig(**cfg, max_position_embeddings=8192)).to(self.device, dtype)
+        with self.torch.device(self.device):
+            model = AutoModelForCausalLM.from_config(LlamaConfig(**cfg, max_position_embeddings=8192), dtype=dtype)
         return model, cfg, sum(p.numel() for p in model.parameters())
+
+    def best_seconds(self, fn: Callable[[], Any]) -> float:
+        """Median seconds per call from torch.utils.benchmark (repeats small kernels, synchronizes cuda)."""
+        from torch.utils.benchmark import Timer
+
+        return Timer("fn()", globals={"fn": fn}).blocked_autorange(min_run_time=1.0).median
 
     def tokens(self, vocab: int, batch: int, seq: int):
         return self.torch.randint(0, vocab, (batch, seq), device=self.device)
@@ -401,14 +421,7 @@ class Runner:
             for n in self.plan.matmul_n:
                 a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
                 b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-                if precision == "bf16":
-                    fn = lambda: a @ b  # noqa: E731
-                else:
-                    a8, b8 = a.to(torch.float8_e4m3fn), b.t().contiguous().t().to(torch.float8_e4m3fn)
-                    one = torch.ones((), device="cuda")
-                    fn = lambda: torch._scaled_mm(a8, b8, scale_a=one, scale_b=one,  # noqa: E731
-                                                  out_dtype=torch.bfloat16)
-                best = max(best, 2 * n**3 / self.seconds(fn, iters=20) / 1e12)
+                best = max(best, 2 * n**3 / self.best_seconds(gemm(a, b, precision)) / 1e12)
             self.add("matmul", "", "matmul_tflops", "TFLOPS", inputs, predicted, best)
             self.free()
 
@@ -422,7 +435,7 @@ class Runner:
             return
         src = self.torch.empty(self.plan.copy_bytes, dtype=self.torch.uint8, device="cuda")
         dst = self.torch.empty_like(src)
-        seconds = self.seconds(lambda: dst.copy_(src), iters=20)
+        seconds = self.best_seconds(lambda: dst.copy_(src))
         self.add("copy", "", "bandwidth_gbps", "GB/s", inputs, predicted, 2 * self.plan.copy_bytes / seconds / 1e9)
         del src, dst
         self.free()
