@@ -258,16 +258,18 @@ def connect() -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current database, rebuilt first if missing or stale.
 
     One read-only connection per (database, data_hash()) is kept open; each call returns a new cursor on it,
-    which the caller may close without affecting others.
+    which the caller may close without affecting others. When the data changes, the old connection (and the
+    cursors taken from it) is closed first: DuckDB caches one database instance per path and process, so a
+    connection left open would keep serving the old file after the rebuild's rename.
     """
     path, digest = db_path(), data_hash()
     key = (str(path), digest)
     con = _conn.get(key)
     if con is None:
-        if _stored_hash(path) != digest:
-            build(data_dir(), path)
         for old in list(_conn):
             _conn.pop(old).close()
+        if _stored_hash(path) != digest:
+            build(data_dir(), path)
         con = _conn[key] = duckdb.connect(str(path), read_only=True)
     return con.cursor()
 

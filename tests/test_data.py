@@ -218,6 +218,11 @@ def test_connect_is_read_only_and_rebuilds_when_a_csv_changes(data_copy):
     prices = data_copy / "prices.csv"
     prices.write_text(prices.read_text().replace("l40s-48gb,Novita AI,on-demand,0.55,", "l40s-48gb,Novita AI,on-demand,0.57,"))
     assert data.latest_price("l40s", provider="Novita AI")["usd_per_gpu_hour"] == 0.57
+    # the same after another process rebuilt the file behind our back (DuckDB's per-path instance cache)
+    prices.write_text(prices.read_text().replace("l40s-48gb,Novita AI,on-demand,0.57,", "l40s-48gb,Novita AI,on-demand,0.59,"))
+    env = {**os.environ, "GPUPLAN_DATA_DIR": str(data_copy)}
+    subprocess.run([sys.executable, "-m", "gpuplan", "data", "build"], check=True, capture_output=True, env=env, cwd=REPO)
+    assert data.latest_price("l40s", provider="Novita AI")["usd_per_gpu_hour"] == 0.59
     stored = duckdb.connect(str(data_copy / "gpuplan.duckdb"), read_only=True)
     assert stored.execute("SELECT value FROM meta WHERE key = 'data_hash'").fetchone()[0] == data.data_hash()
     stored.close()
