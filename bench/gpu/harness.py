@@ -19,7 +19,8 @@ case                   measured                                   predicted by
 ``copy``               device-to-device copy GB/s                 ``memory_bandwidth_gbps`` in the ``gpus`` table
 =====================  =========================================  ===============================================
 
-Columns: ``case, size, quantity, unit, inputs`` (JSON: every input given to the planner and to the model),
+Columns: ``case, size, quantity, unit, inputs`` (JSON: every input given to the planner and to the model; memory
+rows add gpuplan's ``predicted_components`` and the measured ``reserved_bytes``),
 ``predicted, measured, error`` (``predicted / measured - 1``: positive means gpuplan over-predicts),
 ``status`` (``measured``, ``not measured: ...``, ``skipped: ...``, ``oom``), ``device``. A sidecar
 ``<out>.env.json`` records GPU name, driver, CUDA, torch, transformers, peft and bitsandbytes versions and the
