@@ -89,7 +89,7 @@ def grid_frame(axes: dict[str, Any]) -> pd.DataFrame:
 
 
 def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the results to a frame of inputs, by gpuplan.cost / gpuplan.breakeven on whole columns.
+    """Add the results (in place) to a frame of inputs, by gpuplan.cost / gpuplan.breakeven on whole columns.
 
     cost_per_job_usd_a/b: cost per finished job on A (hours_a) and on B (hours_a / speedup);
     difference_usd = B - A (negative: B is cheaper); cheaper: 'a', 'b' or 'tie';
@@ -110,7 +110,7 @@ def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
                      utilization=c["utilization_b"], reruns_per_100=c["reruns_b"], queue_hours=c["queue_hours_b"],
                      **common).cost_per_job_usd  # fmt: skip
     difference = b - a
-    out = frame.copy()
+    out = frame  # columns added in place: no copy of a 10^6-row frame
     out["cost_per_job_usd_a"] = a
     out["cost_per_job_usd_b"] = b
     out["difference_usd"] = difference
@@ -146,24 +146,24 @@ def sweep(axes: dict[str, Any]) -> pd.DataFrame:
 def write(frame: pd.DataFrame, out_dir: str | Path, csv: bool = False) -> Path:
     """Write the runs-style table ``OUT/runs.duckdb`` (table `runs`), and ``OUT/runs.csv`` when `csv` (off by
     default: 10^6 scenarios make ~190 MB of CSV), each built in a temporary file and renamed.
-    run_id = first 12 hex digits of md5 of the inputs (DuckDB, vectorized); status is 'ok' for every row
-    (bad inputs stop the sweep before anything is written)."""
+    run_id = 12 hex digits of pandas.util.hash_pandas_object over the inputs (deterministic, vectorized);
+    status is 'ok' for every row (bad inputs stop the sweep before anything is written)."""
     import duckdb
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     db, csv_path = out / "runs.duckdb", out / "runs.csv"
     tmp_db, tmp_csv = out / f".runs.duckdb.{os.getpid()}.tmp", out / f".runs.csv.{os.getpid()}.tmp"
-    key = ", ".join(f'"{name}"' for name in INPUTS)
+    key = pd.util.hash_pandas_object(frame[list(INPUTS)], index=False).to_numpy()
     try:
         with duckdb.connect(str(tmp_db)) as con:
             con.execute("SET enable_progress_bar = false")
             con.register("sweep_frame", frame)
-            con.execute(
-                f"CREATE TABLE runs AS SELECT substr(md5(concat_ws('|', {key})), 1, 12) AS run_id, 'ok' AS status, *"
-                " FROM sweep_frame"
+            con.register("sweep_key", pd.DataFrame({"key": key}))
+            con.execute(  # positional join: row i of the key with row i of the frame
+                "CREATE TABLE runs AS SELECT printf('%012x', key >> 16) AS run_id, 'ok' AS status, sweep_frame.*"
+                " FROM sweep_key POSITIONAL JOIN sweep_frame"
             )
-            con.unregister("sweep_frame")
             if csv:
                 con.table("runs").write_csv(str(tmp_csv), header=True)  # DuckDB's writer; no path in SQL
         os.replace(tmp_db, db)
