@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import io
 import os
 import re
 import uuid
@@ -95,18 +96,28 @@ def _read_csv(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[s
     """Header and (line number as an editor shows it, cells) for each record; quoted newlines are handled."""
     if not path.exists():
         raise DataError(f"{shown}: file not found")
-    with path.open(newline="", encoding="utf-8") as f:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(f"{shown} line {line}: not UTF-8 text (byte {raw[err.start]:#04x})") from None
+    with io.StringIO(text, newline="") as f:
         reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            raise DataError(f"{shown} line 1: empty file (expected a header row)")
-        records, start = [], reader.line_num + 1
-        for cells in reader:
-            if cells:  # skip blank lines
-                if len(cells) != len(header):
-                    raise DataError(f"{shown} line {start}: {len(cells)} cells, header has {len(header)}")
-                records.append((start, cells))
-            start = reader.line_num + 1
+        start = 1
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{shown} line 1: empty file (expected a header row)")
+            records, start = [], reader.line_num + 1
+            for cells in reader:
+                if cells:  # skip blank lines
+                    if len(cells) != len(header):
+                        raise DataError(f"{shown} line {start}: {len(cells)} cells, header has {len(header)}")
+                    records.append((start, cells))
+                start = reader.line_num + 1
+        except csv.Error as err:
+            raise DataError(f"{shown} line {start}: unreadable CSV ({err})") from None
     return header, records
 
 

@@ -276,6 +276,14 @@ BAD_CASES = {
         lambda d: _replace_line(d / "prices.csv", 3, ",on-demand,4.25,", ",hourly,4.25,"),
         "prices.csv line 3, column kind: 'hourly' is not one of 'on-demand', 'spot', 'reserved', 'purchase'",
     ),
+    "wrong cell count": (
+        lambda d: _replace_line(d / "prices.csv", 3, ",4.25,", ",4.25,extra,"),
+        "prices.csv line 3: 14 cells, header has 13",
+    ),
+    "not utf-8": (
+        lambda d: (d / "models.csv").write_bytes((d / "models.csv").read_bytes() + b"x,\xff\n"),
+        "models.csv line 23: not UTF-8 text (byte 0xff)",
+    ),
     "unknown gpu in benchmarks": (
         lambda d: _replace_line(d / "benchmarks.csv", 2, "a100-sxm4-40gb", "gh200"),
         "benchmarks.csv line 2, column gpu_id: unknown gpu_id 'gh200' (not in",
