@@ -226,10 +226,11 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata so a diff of an executed notebook shows only real changes.
 
     Removed: papermill's notebook and cell metadata (timestamps, durations, paths), the kernel's per-cell
-    ``execution`` timestamps, ``language_info.version`` (the Python patch release) and empty ``tags``.
+    ``execution`` timestamps, the kernel's ``language_info`` details (Python patch release, lexers; only
+    ``name: python`` stays, as in tools/make_notebooks.py) and the empty ``tags`` papermill adds.
     """
     nb.metadata.pop("papermill", None)
-    nb.metadata.get("language_info", {}).pop("version", None)
+    nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

@@ -1,0 +1,188 @@
+"""gpuplan.book without building the book: edition parameters, execution keys, normalization, staleness.
+
+The fixture notebook tests/fixtures/book/placeholder.ipynb declares price_usd_per_hour: float = 2.5,
+gpu_count: int = 8 and label = 'demo', and validates the first two with gpuplan.params (nonnegative, count).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gpuplan import book
+from gpuplan.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "book" / "placeholder.ipynb"
+
+
+def _params_notebook(path: Path, source: str) -> Path:
+    """A one-cell notebook whose cell is the parameters cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, path)
+    return path
+
+
+def _one_line(err: Exception) -> str:
+    text = str(err)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+def test_declared_parameters_of_fixture():
+    declared = book.declared_parameters([FIXTURE])["placeholder"]
+    assert set(declared) == {"price_usd_per_hour", "gpu_count", "label"}
+    assert declared["price_usd_per_hour"]["inferred_type_name"] == "float"
+    assert declared["price_usd_per_hour"]["default"] == "2.5"
+
+
+def test_optional_annotation_that_papermill_skips_is_declared(tmp_path):
+    # papermill 2.7's regex cannot parse `float | None`; the book still knows the name, its type and help
+    path = _params_notebook(tmp_path / "opt.ipynb", "h100_usd_per_hour: float | None = None  # $/GPU-hour; None = data")
+    info = book.declared_parameters([path])["opt"]["h100_usd_per_hour"]
+    assert info["inferred_type_name"] == "float | None"
+    assert info["help"] == "$/GPU-hour; None = data"
+    assert book.validate_params({"h100_usd_per_hour": None}, [path]) == {"opt": {"h100_usd_per_hour": None}}
+    assert book.validate_params({"h100_usd_per_hour": 3}, [path]) == {"opt": {"h100_usd_per_hour": 3}}
+    with pytest.raises(InputError, match=r"^h100_usd_per_hour: must be float \| None"):
+        book.validate_params({"h100_usd_per_hour": "cheap"}, [path])
+
+
+def test_unknown_parameter_is_one_line_naming_it():
+    with pytest.raises(InputError) as err:
+        book.validate_params({"h100_price": 2.0}, [FIXTURE])
+    line = _one_line(err.value)
+    assert line.startswith("h100_price: no notebook declares this parameter")
+    assert "price_usd_per_hour" in line  # the known names are listed
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("price_usd_per_hour", "2.5", "must be float"),       # a string where a number is declared
+    ("gpu_count", 2.5, "must be int"),                    # int declared, float given
+    ("gpu_count", True, "must be int"),                   # a bool is not a count
+    ("price_usd_per_hour", -1.0, "must be >= 0"),         # the notebook's own rule (gpuplan.params nonnegative)
+    ("gpu_count", 0, "must be a whole number >= 1"),      # the notebook's own rule (count)
+])
+def test_bad_value_is_one_line_naming_it(name, value, message):
+    with pytest.raises(InputError) as err:
+        book.validate_params({name: value}, [FIXTURE])
+    line = _one_line(err.value)
+    assert line.startswith(f"{name}: ") and message in line
+
+
+def test_values_go_only_to_notebooks_that_declare_them(tmp_path):
+    other = _params_notebook(tmp_path / "other.ipynb", "gpu_count: int = 1")
+    routed = book.validate_params({"price_usd_per_hour": 3.0, "gpu_count": 4}, [FIXTURE, other])
+    assert routed == {"placeholder": {"price_usd_per_hour": 3.0, "gpu_count": 4}, "other": {"gpu_count": 4}}
+
+
+def test_example_edition_file_is_valid_for_the_real_notebooks():
+    params = book.load_params(ROOT / "scenarios" / "my_prices.yaml")
+    assert params["a100_usd_per_hour"] == 1.6 and params["h100_usd_per_hour"] == 2.5
+    routed = book.validate_params(params)
+    # every key reaches at least one notebook
+    assert set(params) == {name for values in routed.values() for name in values}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("- a\n- b\n", "must be a mapping of parameter: value"),
+    ("a100_usd_per_hour: [1,\n", "not valid YAML"),
+])
+def test_load_params_rejects_bad_files(tmp_path, text, message):
+    path = tmp_path / "my.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        book.load_params(path)
+    assert _one_line(err.value).startswith("--params: ") and message in str(err.value)
+
+
+def test_load_params_empty_file_is_the_default_edition(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing changed\n")
+    assert book.load_params(path) == {}
+
+
+def test_cli_bad_edition_exits_2_with_one_line_and_builds_nothing(tmp_path):
+    bad = tmp_path / "typo_edition.yaml"
+    bad.write_text("h100_usd_per_hr: 2.0\n")
+    result = subprocess.run([sys.executable, "-m", "gpuplan", "book", "--params", str(bad)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: h100_usd_per_hr: no notebook declares this parameter")
+    assert not (ROOT / "_editions" / "typo_edition").exists()
+
+
+def test_edition_root_is_named_after_the_file():
+    assert book.edition_root(None) == ROOT
+    assert book.edition_root("scenarios/my_prices.yaml") == ROOT / "_editions" / "my_prices"
+    assert book.edition_root("/tmp/Team A prices.yml") == ROOT / "_editions" / "Team-A-prices"
+
+
+# ---------------------------------------------------------------------------------------- execution keys
+def test_exec_key_changes_with_source_params_and_data_but_not_outputs(tmp_path):
+    key = book.exec_key(FIXTURE, {}, "data-1")
+    assert book.exec_key(FIXTURE, {}, "data-1") == key
+    assert book.exec_key(FIXTURE, {"gpu_count": 4}, "data-1") != key
+    assert book.exec_key(FIXTURE, {}, "data-2") != key
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", text="anything\n")]
+    nb.metadata["papermill"] = {"duration": 1.0}
+    with_outputs = tmp_path / "placeholder.ipynb"
+    nbformat.write(nb, with_outputs)
+    assert book.exec_key(with_outputs, {}, "data-1") == key
+    nb.cells[-1].source += "\n# edited"
+    nbformat.write(nb, with_outputs)
+    assert book.exec_key(with_outputs, {}, "data-1") != key
+
+
+def test_normalize_drops_only_volatile_metadata():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update({
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python", "version": "3.11.7", "pygments_lexer": "ipython3"},
+        "papermill": {"duration": 3.2, "start_time": "2026-11-21T13:05:42", "parameters": {}},
+    })
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={
+            "tags": ["parameters"], "papermill": {"duration": 0.01},
+            "execution": {"iopub.status.busy": "2026-11-21T13:05:42.97Z"}}),
+        nbformat.v4.new_code_cell("x", metadata={"tags": [], "papermill": {"status": "completed"}}),
+    ]
+    out = book.normalize(nb)
+    assert dict(out.metadata) == {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}}
+    assert dict(out.cells[0].metadata) == {"tags": ["parameters"]}
+    assert dict(out.cells[1].metadata) == {}
+
+
+def test_execute_stale_runs_only_what_changed(tmp_path):
+    src = tmp_path / "src"
+    assert book.execute_stale(src, {}, [FIXTURE]) == [FIXTURE]
+    executed = nbformat.read(src / "notebooks" / "placeholder.ipynb", as_version=4)
+    assert "papermill" not in executed.metadata and "exec_key" in executed.metadata["gpuplan"]
+    assert "8 x $2.5/h = $20.0/h" in executed.cells[3].outputs[0].text  # hand: 8 GPUs × $2.5 = $20.0 per hour
+    assert book.execute_stale(src, {}, [FIXTURE]) == []  # nothing changed: nothing runs
+    assert book.execute_stale(src, {"placeholder": {"gpu_count": 2}}, [FIXTURE]) == [FIXTURE]
+    executed = nbformat.read(src / "notebooks" / "placeholder.ipynb", as_version=4)
+    assert "2 x $2.5/h = $5.0/h" in executed.cells[4].outputs[0].text  # papermill injected a cell: +1
+
+
+def test_failing_notebook_is_one_line(tmp_path):
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("1 / 0"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    with pytest.raises(book.BookError) as err:
+        book.execute(broken, tmp_path / "out" / "broken.ipynb", {})
+    assert _one_line(err.value).startswith("broken.ipynb: cell ")
+    assert "ZeroDivisionError" in str(err.value)
+    assert not (tmp_path / "out" / "broken.ipynb").exists()
