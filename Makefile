@@ -56,5 +56,9 @@ book: $(STAMP) $(VENDOR_STAMP) ## Build the book into _build/html (PARAMS=my.yam
 notebooks: $(STAMP) ## Re-execute notebooks/*.ipynb in place (the nbval baseline) and normalize their metadata
 	$(PY) -m gpuplan book --refresh-baselines
 
+RUNS ?= 3
+bench: $(STAMP) $(VENDOR_STAMP) ## Time book builds, notebooks, batch vs serial papermill, sweeps -> BENCHMARKS.md (CPU heavy, minutes; RUNS=3)
+	$(PY) bench/bench.py --runs $(RUNS)
+
 clean: ## Remove build outputs (keeps .venv/)
 	rm -rf _build _editions .stamps data/gpuplan.duckdb

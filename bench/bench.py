@@ -1,0 +1,284 @@
+"""`make bench`: time the book, the notebooks, a 24-run batch against a serial papermill loop, and sweeps.
+
+Not a test: it measures, with the median of ``--runs`` repetitions (default 3), and writes BENCHMARKS.md
+(figures, ratios and the machine they ran on)::
+
+    .venv/bin/python bench/bench.py [--runs 3] [--only book,notebooks,grid,sweep] [--out BENCHMARKS.md]
+
+- book: a clean build (fresh output folder) and a no-change rebuild, through gpuplan.book.build(out=<temp>),
+  the code `make book` runs, in a temporary output root so the shared _build/ is left alone.
+- notebooks: each notebooks/*.ipynb executed by papermill.execute_notebook with its default parameters.
+- grid: the 24 runs of scenarios/grid-example.yaml as (a) a serial loop of papermill.execute_notebook in one
+  process (a fresh kernel per run, papermill's default) and (b) `python -m gpuplan batch --jobs 2` (and
+  --jobs 1) as a command, start-up included; plus a bare kernel start + the notebook's imports, the floor
+  for a cold run.
+- sweep: gpuplan.sweep at 10^3 ... 10^6 scenarios: grid + evaluation, and writing runs.duckdb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID = ROOT / "scenarios" / "grid-example.yaml"
+SWEEP_SIZES = (10**3, 10**4, 10**5, 10**6)
+PACKAGES = ("papermill", "nbclient", "ipykernel", "jupyter-book", "myst-nb", "duckdb", "pandas", "numpy", "altair")
+
+
+def timed(function, runs: int) -> dict:
+    """Run `function` `runs` times; median, min, max seconds. A failure is recorded, not raised."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        try:
+            function()
+        except Exception as err:  # noqa: BLE001 - a benchmark reports what broke and goes on
+            return {"error": " ".join(f"{type(err).__name__}: {err}".split())[:200]}
+        seconds.append(time.perf_counter() - started)
+    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds), "n": len(seconds)}
+
+
+def fmt(result: dict, digits: int = 2) -> str:
+    if "error" in result:
+        return f"failed: {result['error']}"
+    return f"{result['median']:.{digits}f} s (min {result['min']:.{digits}f}, max {result['max']:.{digits}f}, n={result['n']})"
+
+
+def ratio(slow: dict, fast: dict) -> str:
+    if "median" not in slow or "median" not in fast or not fast["median"]:
+        return "n/a"
+    return f"{slow['median'] / fast['median']:.2f}×"
+
+
+def run(command: list[str], **kw) -> None:
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"exit {result.returncode}")
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        memory = f"{kib / 2**20:.1f} GiB"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in PACKAGES if _installed(p))
+    return [
+        f"- CPU: {cpu}; {os.cpu_count()} logical CPUs, {usable} usable by this process; memory {memory}",
+        f"- OS: {platform.platform()}; Python {platform.python_version()}",
+        f"- Packages: {versions}",
+    ]
+
+
+def _installed(package: str) -> bool:
+    try:
+        metadata.version(package)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
+# -------------------------------------------------------------------------------------------------- parts
+
+
+def bench_book(runs: int) -> list[str]:
+    code = "import sys; from pathlib import Path; from gpuplan import book; book.build(out=Path(sys.argv[1]), quiet=True)"
+    roots: list[Path] = []
+
+    def clean() -> None:
+        root = Path(tempfile.mkdtemp(prefix="bench-book-"))
+        roots.append(root)
+        run([sys.executable, "-c", code, str(root)])
+
+    try:
+        clean_result = timed(clean, runs)
+        rebuild = timed(lambda: run([sys.executable, "-c", code, str(roots[-1])]), runs) if roots else {"error": "no clean build"}
+    finally:
+        for root in roots:
+            shutil.rmtree(root, ignore_errors=True)
+    return [
+        "## Book",
+        "",
+        "gpuplan.book.build(out=<temporary folder>) in a fresh process: what `make book` runs, without make's",
+        "dependency checks, in its own output root. *Clean*: an empty output root (every notebook executed, every",
+        "page written). *No-change rebuild*: the same root again with nothing changed.",
+        "",
+        "| build | time |",
+        "|---|---|",
+        f"| clean build | {fmt(clean_result, 1)} |",
+        f"| no-change rebuild | {fmt(rebuild, 1)} |",
+        f"| clean / rebuild | {ratio(clean_result, rebuild)} |",
+        "",
+    ]
+
+
+def _execute(notebook: Path, out: Path, parameters: dict | None = None) -> None:
+    import papermill
+
+    papermill.execute_notebook(str(notebook), str(out), parameters=parameters or {}, progress_bar=False,
+                               kernel_name="python3", cwd=str(notebook.parent))  # fmt: skip
+
+
+def bench_notebooks(runs: int) -> list[str]:
+    lines = ["## Notebooks", "", "papermill.execute_notebook with default parameters (kernel start included).", "",
+             "| notebook | time |", "|---|---|"]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:
+        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            result = timed(lambda nb=notebook: _execute(nb, Path(tmp) / nb.name), runs)
+            lines.append(f"| {notebook.name} | {fmt(result)} |")
+    return lines + [""]
+
+
+def bench_kernel_floor(runs: int, notebook: Path) -> dict:
+    """Start a kernel, run the notebook's import lines, stop it: what a cold run pays before any work."""
+    import nbformat
+    from jupyter_client.manager import start_new_kernel
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    imports = "\n".join(line for cell in nb.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+                        if line.startswith(("import ", "from ")))  # fmt: skip
+
+    def once() -> None:
+        km, kc = start_new_kernel(kernel_name="python3", cwd=str(notebook.parent))
+        try:
+            reply = kc.execute_interactive(imports, timeout=120, output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(reply["content"].get("evalue"))
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+    return timed(once, runs)
+
+
+def bench_grid(runs: int) -> list[str]:
+    from gpuplan import batch
+
+    grid = batch.load_grid(GRID)
+    count = len(grid.runs)
+
+    def serial() -> None:
+        with tempfile.TemporaryDirectory(prefix="bench-serial-") as tmp:
+            for r in grid.runs:
+                _execute(grid.notebook, Path(tmp) / f"{r.run_id}.ipynb", r.parameters)
+
+    def batch_cli(jobs: int):
+        def once() -> None:
+            with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+                run([sys.executable, "-m", "gpuplan", "batch", str(GRID), "--jobs", str(jobs), "--out", tmp,
+                     "--no-progress"])  # fmt: skip
+        return once
+
+    serial_result = timed(serial, runs)
+    jobs2 = timed(batch_cli(2), runs)
+    jobs1 = timed(batch_cli(1), runs)
+    floor = bench_kernel_floor(runs, grid.notebook)
+    per_run = {k: (v / count if k in ("median", "min", "max") else v) for k, v in serial_result.items()}
+    warm_per_run = {k: (v / count if k in ("median", "min", "max") else v) for k, v in jobs1.items()}
+    return [
+        f"## Batch: {count} runs of {grid.notebook.name} ({GRID.relative_to(ROOT)})",
+        "",
+        "| way | time for the grid |",
+        "|---|---|",
+        f"| serial loop of papermill.execute_notebook (one process, a new kernel per run) | {fmt(serial_result, 1)} |",
+        f"| `python -m gpuplan batch --jobs 1` (one warm kernel; command start-up included) | {fmt(jobs1, 1)} |",
+        f"| `python -m gpuplan batch --jobs 2` (two warm kernels; command start-up included) | {fmt(jobs2, 1)} |",
+        "",
+        f"- **Speed-up of `batch --jobs 2` over the serial papermill loop: {ratio(serial_result, jobs2)}** "
+        "(target ≥ 1.8×).",
+        f"- Of which warm kernels alone (`--jobs 1` vs the serial loop): {ratio(serial_result, jobs1)}; "
+        f"the second worker (`--jobs 2` vs `--jobs 1`): {ratio(jobs1, jobs2)}.",
+        f"- Per run: {fmt(per_run)} in the serial loop, {fmt(warm_per_run)} in one warm kernel. A bare kernel "
+        f"start plus the notebook's imports takes {fmt(floor)}: the cost each cold run pays and warm runs "
+        "do not.",
+        "",
+    ]
+
+
+def bench_sweep(runs: int) -> list[str]:
+    from gpuplan import sweep
+
+    lines = ["## Sweep", "", "gpuplan.sweep over the cartesian product (10 A prices × 10 B prices × 10 B "
+             "utilizations × n/1000 speedups): *evaluate* = building the grid and computing cost per job on both "
+             "GPUs and the break-even; *write* = runs.duckdb with run ids (no CSV).", "",
+             "| scenarios | evaluate | write | µs per scenario (evaluate) |", "|---|---|---|---|"]  # fmt: skip
+    for size in SWEEP_SIZES:
+        axes = {"hours_a": 8.0, "speedup": {"start": 1.0, "stop": 4.0, "num": size // 1000},
+                "price_a": {"start": 1.0, "stop": 2.5, "num": 10}, "price_b": {"start": 2.0, "stop": 6.0, "num": 10},
+                "utilization_b": {"start": 0.4, "stop": 1.0, "num": 10}}  # fmt: skip
+        assert len(sweep.grid_frame(axes)) == size
+        evaluate = timed(lambda: sweep.sweep(axes), runs)
+        frame = sweep.sweep(axes)
+        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+            write = timed(lambda: sweep.write(frame, tmp), runs)
+        per = f"{evaluate['median'] / size * 1e6:.2f}" if "median" in evaluate else "n/a"
+        lines.append(f"| {size:,} | {fmt(evaluate, 3)} | {fmt(write, 3)} | {per} |")
+        del frame
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median; >= 3)")
+    parser.add_argument("--only", default="book,notebooks,grid,sweep", help="comma-separated parts to run")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be >= 1")
+    parts = {"book": bench_book, "notebooks": bench_notebooks, "grid": bench_grid, "sweep": bench_sweep}
+    chosen = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in parts]
+    if unknown:
+        parser.error(f"--only: unknown part {unknown[0]!r}; known: {', '.join(parts)}")
+    started = datetime.now(timezone.utc)
+    load_before = os.getloadavg()
+    body: list[str] = []
+    for name in chosen:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        body += parts[name](args.runs)
+        print(f"bench: {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    load_after = os.getloadavg()
+    head = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (bench/bench.py, median of {args.runs} runs each) on "
+        f"{started:%Y-%m-%d %H:%M} UTC. Timings are wall-clock seconds.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        f"- 1-minute load average: {load_before[0]:.2f} before, {load_after[0]:.2f} after (other work on the "
+        "machine inflates and spreads the figures)",
+        "",
+    ]
+    text = "\n".join(head + body).rstrip() + "\n"
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
