@@ -141,6 +141,30 @@ def test_gemm_kernels_compute_the_product():
     assert torch.allclose(out.float(), ref, rtol=2**-7, atol=1e-2)
 
 
+def test_gpu_throughput_predictions_follow_the_runtime_formulas():
+    """What a cuda run would predict (the CPU run has no GPU id), checked by hand for an H100 SXM.
+
+    Training (llm-foundry / Transformer Math 101): FLOPs per token = 6·P + 12·L·d·s; tokens/s = peak · MFU / that.
+    Decode (memory-bound): one step of `batch` tokens reads all 2·P bf16 weight bytes: tokens/s = batch ·
+    bandwidth / (2·P). Peak, bandwidth and MFU are inputs read from the data, not outputs of the harness.
+    """
+    from gpuplan import data, runtime
+
+    gpu = data.gpu("h100-sxm5-80gb")
+    mfu = runtime.default_mfu("h100-sxm5-80gb", "bf16")["mfu"]
+    flops_per_token = 6 * 1e9 + 12 * 16 * 2048 * 2048  # = 6.805306368e9
+    expected = gpu["bf16_tflops_dense"] * 1e12 * mfu / flops_per_token
+    got = harness.predict_tokens_per_s(params=10**9, tokens=10**6, gpu_id="h100-sxm5-80gb", task="finetune",
+                                       layers=16, hidden_size=2048, seq=2048)
+    assert got == pytest.approx(expected, rel=1e-9)
+    # decode, batch 8: memory time per step 2e9 B / (bandwidth GB/s · 1e9) ≫ compute time, so memory-bound
+    decode = harness.predict_tokens_per_s(params=10**9, tokens=8 * 64, gpu_id="h100-sxm5-80gb", task="inference",
+                                          layers=16, hidden_size=2048, seq=512, batch=8)
+    assert decode == pytest.approx(8 * gpu["memory_bandwidth_gbps"] * 1e9 / 2e9, rel=1e-9)
+    assert harness.predict_tokens_per_s(params=10**9, tokens=10**6, gpu_id=None, task="finetune", layers=16,
+                                        hidden_size=2048, seq=2048) is None
+
+
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="--sizes"):
         harness.run(tmp_path / "r.csv", "cpu", tiny=True, sizes=("huge",))
