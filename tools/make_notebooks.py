@@ -13,6 +13,7 @@ real changes.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,11 @@ def code(text: str, tags: list[str] | None = None):
 
 
 def params(text: str):
+    """The parameters cell. ``X | None`` is written ``Optional[X]``: papermill 2.7's parameter regex (used by
+    ``papermill --help-notebook``) does not read ``|`` in annotations and would hide those parameters."""
+    text = re.sub(r": (\w+) \| None =", r": Optional[\1] =", text.strip("\n"))
+    if "Optional[" in text:
+        text = "from typing import Optional\n\n" + text
     return code(text, tags=["parameters"])
 
 
@@ -62,7 +68,7 @@ below comes from the database built from `data/*.csv`; the `source_id` columns r
 [data appendix](../book/data.md).
 """),
     params('''
-gpus: list | None = None  # GPU ids or aliases to show (e.g. ["A100 80GB SXM4", "h100-sxm5-80gb"]); None = every GPU in the data
+gpus: list | None = None  # GPU ids or aliases to show (e.g. ["A100 80GB SXM4", "h100-sxm5-80gb"]); None means every GPU in the data
 price_kind: str = "on-demand"  # price kind for the history and price-performance: on-demand, spot or reserved
 history_gpu: str = "h100-sxm5-80gb"  # GPU whose hourly price history is summarized in the text
 baseline_gpu: str = "a100-sxm4-80gb"  # GPU the MLPerf speedups are measured against
@@ -239,7 +245,7 @@ many GPUs does it need with ZeRO/FSDP?
     params('''
 model: str = "llama-3.1-8b"  # model id or name in the models table (data appendix)
 mode: str = "inference"  # inference, lora, qlora or full (full fine-tune)
-precision: str | None = None  # weight precision: fp32, bf16, fp16, fp8, int8, int4; None = bf16 (int4 for qlora)
+precision: str | None = None  # weight precision: fp32, bf16, fp16, fp8, int8, int4; None means bf16 (int4 for qlora)
 batch: int = 8  # sequences per GPU (images or clips for diffusion/video models)
 seq: int = 4096  # tokens per sequence: prompt + generated tokens (inference) or training sequence length
 checkpointing: bool = True  # activation checkpointing during training
@@ -370,10 +376,10 @@ smaller models. Only the denoising transformer is counted (not the text encoder 
 PAIR_PARAMS = '''
 gpu_a: str = "a100-sxm4-80gb"  # baseline GPU (id or alias); priced by a100_usd_per_hour
 gpu_b: str = "h100-sxm5-80gb"  # challenger GPU (id or alias); priced by h100_usd_per_hour
-a100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for gpu_a; None = latest price in the data
-h100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for gpu_b; None = latest price in the data
-provider: str | None = "RunPod Secure Cloud"  # provider whose latest prices are used for both GPUs (like for like); None = latest from any provider
-task: str | None = None  # benchmark task type for the observed speedups: training, finetune, inference; None = all
+a100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for gpu_a; None means the latest price in the data
+h100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for gpu_b; None means the latest price in the data
+provider: str | None = "RunPod Secure Cloud"  # provider whose latest prices are used for both GPUs (like for like); None means the latest from any provider
+task: str | None = None  # benchmark task type for the observed speedups: training, finetune, inference; None means all
 '''
 
 PAIR_VALIDATE = '''
@@ -397,7 +403,7 @@ GPU once utilization, reruns, queue delay and the value of faster delivery are c
 each GPU finish in a day?
 """),
     params(PAIR_PARAMS + '''runtime_hours_a: float = 8.0  # runtime of one job on gpu_a at full utilization, hours (measured by you)
-runtime_hours_b: float | None = None  # measured runtime on gpu_b, hours; None = runtime_hours_a / median observed speedup
+runtime_hours_b: float | None = None  # measured runtime on gpu_b, hours; None means runtime_hours_a ÷ the median observed speedup
 gpus_per_job: int = 1  # GPUs the job runs on (same count on every GPU type)
 utilization: float = 1.0  # average GPU utilization during the job, in (0, 1]
 reruns_per_100: float = 0.0  # failed attempts rerun from scratch per 100 jobs
@@ -553,7 +559,7 @@ utilization_b: float = 1.0  # average utilization of gpu_b during a job, in (0, 
 reruns_a: float = 0.0  # failed attempts rerun per 100 jobs on gpu_a
 reruns_b: float = 0.0  # failed attempts rerun per 100 jobs on gpu_b
 runtime_hours_a: float = 8.0  # runtime of the job on gpu_a (for the sensitivity chart), hours
-h100_purchase_usd: float | None = None  # purchase price of one gpu_b, USD; None = median purchase price in the data
+h100_purchase_usd: float | None = None  # purchase price of one gpu_b, USD; None means the median purchase price in the data
 years: float = 3.0  # amortization period of a purchased GPU, years (assumption: a common depreciation period)
 pue: float = 1.5  # data-centre power usage effectiveness, facility ÷ IT power (assumption: put your facility's)
 usd_per_kwh: float = 0.10  # electricity price, USD per kWh (assumption: put your tariff)
@@ -688,9 +694,9 @@ params_billions: float = 7.0  # model size, billions of parameters (pretraining 
 tokens_billions: float = 100.0  # training tokens, billions
 gpus: list = ["a100-sxm4-80gb", "h100-sxm5-80gb", "a100-pcie-80gb", "h100-pcie-80gb"]  # GPUs compared (ids or aliases)
 gpu_count: int = 64  # the cluster size quoted in the text
-a100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for the A100 80GB SXM; None = latest price in the data
-h100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for the H100 80GB SXM; None = latest price in the data
-provider: str | None = "RunPod Secure Cloud"  # provider whose latest prices are used; None = latest from any provider
+a100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for the A100 80GB SXM; None means the latest price in the data
+h100_usd_per_hour: float | None = None  # on-demand $/GPU-hour for the H100 80GB SXM; None means the latest price in the data
+provider: str | None = "RunPod Secure Cloud"  # provider whose latest prices are used; None means the latest from any provider
 samples_per_s_per_gpu_a100: float = 2000.0  # samples one A100 consumes per second in the data-loading case (assumption: profile yours)
 bytes_per_sample: float = 500000.0  # bytes read from storage per sample (assumption: e.g. one compressed image)
 '''),

@@ -1,0 +1,245 @@
+"""The six analysis notebooks and gpuplan.params.
+
+- Structure (no execution): `#` title, exactly one `parameters` cell with typed, commented defaults, a
+  validation cell right after it, python3 kernelspec, committed outputs without errors or volatile metadata,
+  and every `{glue:text}` name in the prose glued by the code.
+- Execution (papermill, as a user runs them): each notebook with its defaults and with a non-default YAML
+  parameter file; changed prices move the glued results the way a hand calculation says; bad parameters stop
+  the run with one line naming the parameter.
+"""
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+import pytest
+import yaml
+
+from gpuplan import params
+from gpuplan.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NAMES = ["01_data_tour", "02_memory_planning", "03_cost_per_task", "04_breakeven", "05_scaling", "06_claims_check"]
+PAPERMILL = str(Path(sys.executable).with_name("papermill"))
+
+
+# --------------------------------------------------------------------------------------- gpuplan.params
+@pytest.mark.parametrize("rule, value, expected", [
+    ("price", None, None), ("price", 2, 2.0), ("price", 0, 0.0), ("positive", 0.5, 0.5), ("nonnegative", 0, 0.0),
+    ("fraction", 1, 1.0), ("fraction", 0.4, 0.4), ("count", 3, 3), ("count", 2.0, 2), ("text", "x", "x")])
+def test_validate_accepts(rule, value, expected):
+    assert params.validate("p", value, rule) == expected
+
+
+@pytest.mark.parametrize("rule, value, message", [
+    ("price", -1.0, "h100_usd_per_hour: must be >= 0 USD (got -1.0)"),
+    ("price", "cheap", "h100_usd_per_hour: must be a number (got 'cheap')"),
+    ("price", True, "h100_usd_per_hour: must be a number (got True)"),
+    ("positive", 0, "h100_usd_per_hour: must be > 0 (got 0)"),
+    ("fraction", 0, "h100_usd_per_hour: must be in (0, 1] (got 0)"),
+    ("fraction", 1.2, "h100_usd_per_hour: must be in (0, 1] (got 1.2)"),
+    ("fraction", float("nan"), "h100_usd_per_hour: must be a finite number (got nan)"),
+    ("count", 2.5, "h100_usd_per_hour: must be a whole number >= 1 (got 2.5)"),
+    ("count", 0, "h100_usd_per_hour: must be a whole number >= 1 (got 0)"),
+    ("text", "", "h100_usd_per_hour: must be a non-empty string (got '')"),
+])
+def test_validate_rejects_with_one_line_naming_the_parameter(rule, value, message):
+    with pytest.raises(InputError) as err:
+        params.validate("h100_usd_per_hour", value, rule)
+    assert str(err.value) == message
+    assert "\n" not in str(err.value)
+
+
+def test_validate_choice_and_unknown_rule():
+    assert params.validate("mode", "lora", "choice", choices=["inference", "lora"]) == "lora"
+    with pytest.raises(InputError, match=r"^mode: must be one of inference, lora \(got 'dpo'\)$"):
+        params.validate("mode", "dpo", "choice", choices=["inference", "lora"])
+    with pytest.raises(InputError, match="^rule: unknown validation rule 'colour'"):
+        params.validate("x", 1, "colour")
+
+
+def test_validate_gpu_names_the_parameter_and_resolves_aliases():
+    assert params.validate("gpu_b", "H100 SXM5", "gpu") == "h100-sxm5-80gb"
+    assert params.validate("gpus", ["h100-sxm5-80gb", "A100 80GB SXM4"], "gpus") == ["h100-sxm5-80gb", "a100-sxm4-80gb"]
+    with pytest.raises(InputError, match=r"^gpu_b: unknown GPU 'Z900'"):
+        params.validate("gpu_b", "Z900", "gpu")
+    with pytest.raises(InputError, match=r"^gpu_b: 'h100' is ambiguous; candidates: .*h100-sxm5-80gb"):
+        params.validate("gpu_b", "h100", "gpu")
+    with pytest.raises(InputError, match=r"^gpus: must be a list of GPU names"):
+        params.validate("gpus", "h100-sxm5-80gb", "gpus")
+
+
+def test_price_or_latest_reads_the_latest_observation_from_the_csv():
+    # independent of gpuplan.data: the newest dated RunPod Secure Cloud on-demand row for the H100 SXM in the CSV
+    rows = pd.read_csv(ROOT / "data" / "prices.csv")
+    rows = rows[(rows.gpu_id == "h100-sxm5-80gb") & (rows.kind == "on-demand") & (rows.provider == "RunPod Secure Cloud")]
+    newest = rows.sort_values(["date_observed", "price_id"]).iloc[-1]
+    got = params.price_or_latest("h100_usd_per_hour", None, "h100-sxm5-80gb", provider="RunPod Secure Cloud")
+    assert got["usd_per_gpu_hour"] == newest["usd_per_gpu_hour"]
+    assert got["source_id"] == newest["source_id"]
+    assert params.price_or_latest("h100_usd_per_hour", 2.1, "h100-sxm5-80gb")["usd_per_gpu_hour"] == 2.1
+    with pytest.raises(InputError, match=r"^h100_usd_per_hour: None asks for the latest price, but no on-demand "
+                                         r"price for h100-sxm5-80gb from provider 'Nowhere'"):
+        params.price_or_latest("h100_usd_per_hour", None, "h100-sxm5-80gb", provider="Nowhere")
+
+
+# --------------------------------------------------------------------------------------- structure
+def read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def glued(nb: nbformat.NotebookNode) -> dict:
+    """name -> value of every myst_nb.glue(..., display=False) output (papermill record mime type)."""
+    out = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook")
+            if meta:
+                text = output["data"][meta["mime_prefix"] + "text/plain"]
+                try:
+                    out[meta["name"]] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    out[meta["name"]] = text
+    return out
+
+
+PARAM_LINE = re.compile(r"^[a-z_][a-z0-9_]*: [^=]+ = .+  # .+$")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_structure(name):
+    nb = read(name)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one parameters cell"
+    cell = nb.cells[tagged[0]]
+    lines = [line for line in cell.source.splitlines() if line.strip() and line != "from typing import Optional"]
+    assert lines and all(PARAM_LINE.match(line) for line in lines), "typed, commented defaults only"
+    # what `papermill --help-notebook` shows: every parameter, with its type and its comment as help
+    shown = {p["name"]: p for p in papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb")).values()}
+    assert list(shown) == [line.split(":")[0] for line in lines]
+    assert all(p["help"] and p["inferred_type_name"] != "None" for p in shown.values())
+    assert "validate(" in nb.cells[tagged[0] + 1].source, "parameters are validated right after"
+    # the question is stated before the parameters
+    assert any(c.cell_type == "markdown" and "?" in c.source for c in nb.cells[: tagged[0]])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_outputs_are_clean_and_prose_is_glued(name):
+    nb = read(name)
+    assert "papermill" not in nb.metadata
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata and "papermill" not in cell.metadata
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", cell.source[:80]
+            assert not (output.output_type == "stream" and output.name == "stderr"), output.get("text", "")[:200]
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code_cells), "executed (outputs committed)"
+    names = glued(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for ref in re.findall(r"\{glue:text\}`([^`:]+)", cell.source):
+                assert ref in names, f"{ref} is quoted in the prose but never glued"
+
+
+def test_headline_glue_names_in_book_vocabulary():
+    assert {"cost_per_job_usd_a100", "cost_per_job_usd_h100", "speedup_used"} <= set(glued(read("03_cost_per_task")))
+    assert {"breakeven_speedup", "breakeven_price_h100_usd_per_hour", "months_to_breakeven_h100"} <= set(
+        glued(read("04_breakeven")))
+    # the articles' example, reproduced in the committed output (HappyHorse 2026-04: $12.00 and $10.50)
+    example = glued(read("03_cost_per_task"))
+    assert example["example_cost_per_job_usd_a100"] == 12.0 and example["example_cost_per_job_usd_h100"] == 10.5
+
+
+# --------------------------------------------------------------------------------------- execution
+def run(name: str, tmp_path: Path, parameters: dict | None = None) -> subprocess.CompletedProcess:
+    out = tmp_path / f"{name}.out.ipynb"
+    cmd = [PAPERMILL, str(NOTEBOOKS / f"{name}.ipynb"), str(out), "-k", "python3", "--cwd", str(NOTEBOOKS),
+           "--no-progress-bar"]
+    if parameters is not None:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(parameters))
+        cmd += ["-f", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    proc.glued = glued(nbformat.read(out, as_version=4)) if out.exists() else {}
+    return proc
+
+
+#: one non-default parameter file per notebook (what a reader's my_prices.yaml would hold)
+CHANGED = {
+    "01_data_tour": {"gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb", "H200 141GB SXM"], "price_kind": "on-demand"},
+    "02_memory_planning": {"model": "llama-3.1-70b", "mode": "qlora", "batch": 2, "seq": 2048},
+    "03_cost_per_task": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "runtime_hours_a": 10.0,
+                         "utilization": 0.8},
+    "04_breakeven": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
+    "05_scaling": {"params_billions": 70.0, "gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb"], "gpu_count": 256},
+    "06_claims_check": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
+}
+
+
+@pytest.fixture(scope="module")
+def defaults(tmp_path_factory):
+    """Glued results of every notebook run with its defaults (one papermill run each)."""
+    tmp = tmp_path_factory.mktemp("defaults")
+    return {name: run(name, tmp) for name in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_with_defaults(defaults, name):
+    proc = defaults[name]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.glued
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_with_a_parameter_file(defaults, tmp_path, name):
+    proc = run(name, tmp_path, CHANGED[name])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    before, after = defaults[name].glued, proc.glued
+    assert set(after) == set(before)
+    if name == "03_cost_per_task":
+        # 10 h / speedup on H100 at $5.00 and 80 % utilization; 10 h at $2.00 / 0.8 = $25.00 on A100
+        assert after["cost_per_job_usd_a100"] == pytest.approx(10 / 0.8 * 2.0)
+        assert after["cost_per_job_usd_h100"] == pytest.approx(10 / after["speedup_used"] / 0.8 * 5.0)
+    elif name in ("04_breakeven", "06_claims_check"):
+        # equal utilization: break-even speedup = price ratio = 5.00 / 2.00
+        assert after["breakeven_speedup"] == pytest.approx(2.5)
+    elif name == "02_memory_planning":
+        assert after["per_gpu_gib"] != before["per_gpu_gib"]
+    elif name == "05_scaling":
+        assert after["gpu_count"] == 256 and after["hours_to_train_h100"] != before["hours_to_train_h100"]
+
+
+def test_higher_h100_price_raises_cost_per_job_and_breakeven(defaults, tmp_path):
+    base_cost = defaults["03_cost_per_task"].glued
+    base_even = defaults["04_breakeven"].glued
+    dearer = base_cost["usd_per_gpu_hour_h100"] + 1.0
+    cost = run("03_cost_per_task", tmp_path, {"h100_usd_per_hour": dearer}).glued
+    even = run("04_breakeven", tmp_path, {"h100_usd_per_hour": dearer}).glued
+    assert cost["cost_per_job_usd_h100"] > base_cost["cost_per_job_usd_h100"]
+    assert cost["cost_per_job_usd_a100"] == base_cost["cost_per_job_usd_a100"]
+    # cost scales with the price: ratio of costs = ratio of prices (same runtime, utilization, reruns)
+    assert cost["cost_per_job_usd_h100"] / base_cost["cost_per_job_usd_h100"] == pytest.approx(
+        dearer / base_cost["usd_per_gpu_hour_h100"])
+    assert even["breakeven_speedup"] > base_even["breakeven_speedup"]
+    assert even["breakeven_speedup"] == pytest.approx(base_even["breakeven_speedup"] * dearer
+                                                      / base_even["usd_per_gpu_hour_h100"])
+
+
+@pytest.mark.parametrize("name, bad, line", [
+    ("03_cost_per_task", {"h100_usd_per_hour": -1.0}, "InputError: h100_usd_per_hour: must be >= 0 USD (got -1.0)"),
+    ("04_breakeven", {"utilization_b": 1.5}, "InputError: utilization_b: must be in (0, 1] (got 1.5)"),
+    ("06_claims_check", {"gpu_b": "Z900"}, "InputError: gpu_b: unknown GPU 'Z900'"),
+])
+def test_bad_parameter_stops_with_one_line_naming_it(tmp_path, name, bad, line):
+    proc = run(name, tmp_path, bad)
+    assert proc.returncode != 0
+    assert line in proc.stderr
