@@ -11,6 +11,8 @@ case                   measured                                   predicted by
 ``infer``              peak ``torch.cuda.max_memory_allocated``   ``gpuplan.memory.memory_estimate(mode="inference")``
 ``infer-prefill``      prefill tokens/s                           ``gpuplan.runtime.runtime_estimate(task="inference")``
 ``infer-decode``       decode tokens/s (KV cache, batch of b)     ``runtime_estimate(task="inference")``
+``infer-fp8[-...]``    the same with fp8 weights (transformers    the same with ``precision="fp8"``
+                       ``FineGrainedFP8Config``; cuda, cc >= 8.9)
 ``train-full``         peak memory, training tokens/s             ``memory_estimate(mode="full", optimizer="adamw")``
                        (AdamW, bf16 autocast, fp32 master)        and ``runtime_estimate(task="finetune")``
 ``train-lora``         same, peft LoRA on a frozen bf16 base      ``memory_estimate(mode="lora")``
@@ -267,19 +269,32 @@ class Runner:
         return self.torch.randint(0, vocab, (batch, seq), device=self.device)
 
     # -- cases ---------------------------------------------------------------------------------------------
-    def inference(self, size: str) -> None:
-        """Prefill (logits of the last position only, as serving engines do) then greedy decode with KV cache."""
+    def inference(self, size: str, precision: str = "bf16") -> None:
+        """Prefill (logits of the last position only, as serving engines do) then greedy decode with KV cache.
+
+        ``precision="fp8"``: weights quantized on load with transformers' ``FineGrainedFP8Config`` (e4m3, 128×128
+        blocks, dynamic activation scales; cuda with compute capability >= 8.9); the KV cache stays bf16."""
         torch = self.torch
-        model, cfg, params = self.build(size, torch.bfloat16)
+        case = "infer" if precision == "bf16" else f"infer-{precision}"
+        if precision == "bf16":
+            model, cfg, params = self.build(size, torch.bfloat16)
+        else:
+            if skip := self.fp8_unavailable():
+                self.add(case, size, "tokens_per_s", "tokens/s", {"precision": precision}, None, None,
+                         status=f"skipped: {skip}")
+                return
+            from transformers import FineGrainedFP8Config
+
+            model, cfg, params = self.load_quantized(size, FineGrainedFP8Config())
         model.eval()
         arch = architecture(cfg, params)
         layers, hidden = cfg["num_hidden_layers"], cfg["hidden_size"]
         for batch, context in self.plan.infer:
             new = self.plan.new_tokens
-            inputs = dict(params=params, batch=batch, context=context, new_tokens=new, precision="bf16",
+            inputs = dict(params=params, batch=batch, context=context, new_tokens=new, precision=precision,
                           kv_dtype="bf16")
             # seq = the prefill chunk (one layer's working memory), context = tokens held in the KV cache
-            prediction = predict_memory(arch, mode="inference", precision="bf16", batch=batch, seq=context,
+            prediction = predict_memory(arch, mode="inference", precision=precision, batch=batch, seq=context,
                                         kv_dtype="bf16", context=context + new)
             ids = self.tokens(cfg["vocab_size"], batch, context)
             try:
@@ -296,18 +311,18 @@ class Runner:
                     decode_s = time.perf_counter() - start
             except torch.OutOfMemoryError:
                 self.free()
-                self.add_oom("infer", size, ("peak_allocated_bytes",), inputs, prediction)
+                self.add_oom(case, size, ("peak_allocated_bytes",), inputs, prediction)
                 continue
-            self.add_memory("infer", size, inputs, prediction, peak)
-            self.add("infer-prefill", size, "tokens_per_s", "tokens/s", inputs,
+            self.add_memory(case, size, inputs, prediction, peak)
+            self.add(f"{case}-prefill", size, "tokens_per_s", "tokens/s", inputs,
                      predict_tokens_per_s(params=params, tokens=batch * context, gpu_id=self.gpu_id,
                                           task="inference", layers=layers, hidden_size=hidden, seq=context,
-                                          batch=batch * context),
+                                          batch=batch * context, precision=precision),
                      batch * context / prefill_s)
-            self.add("infer-decode", size, "tokens_per_s", "tokens/s", inputs,
+            self.add(f"{case}-decode", size, "tokens_per_s", "tokens/s", inputs,
                      predict_tokens_per_s(params=params, tokens=batch * new, gpu_id=self.gpu_id,
                                           task="inference", layers=layers, hidden_size=hidden,
-                                          seq=context + new // 2, batch=batch),
+                                          seq=context + new // 2, batch=batch, precision=precision),
                      batch * new / decode_s)
             del ids, out, cache, nxt
             self.free()
@@ -378,22 +393,38 @@ class Runner:
 
         if mode == "lora":
             model, cfg, params = self.build(size, torch.bfloat16)
-        else:  # qlora: quantize the random model on load, as users do with a downloaded one (no download here)
+        else:  # qlora: 4-bit NF4 with double quantization, as in the QLoRA paper
             from peft import prepare_model_for_kbit_training
-            from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+            from transformers import BitsAndBytesConfig
 
-            base, cfg, params = self.build(size, torch.bfloat16)
-            with tempfile.TemporaryDirectory() as tmp:
-                base.save_pretrained(tmp)
-                del base
-                self.free()
-                model = AutoModelForCausalLM.from_pretrained(tmp, device_map={"": 0}, quantization_config=(
-                    BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                       bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)))
+            model, cfg, params = self.load_quantized(size, BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                bnb_4bit_compute_dtype=torch.bfloat16))
             model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
         lora = LoraConfig(r=self.plan.lora_rank, lora_alpha=2 * self.plan.lora_rank, lora_dropout=0.0,
                           target_modules=[f"{t}_proj" for t in LORA_TARGETS], task_type="CAUSAL_LM")
         return get_peft_model(model, lora), cfg, params
+
+    def load_quantized(self, size: str, quantization_config):
+        """The random bf16 model saved to a temporary folder and loaded back quantized on the GPU — what users do
+        with a downloaded checkpoint (nothing is downloaded here). Returns (model, cfg, bf16 parameter count)."""
+        from transformers import AutoModelForCausalLM
+
+        base, cfg, params = self.build(size, self.torch.bfloat16)
+        with tempfile.TemporaryDirectory() as tmp:
+            base.save_pretrained(tmp)
+            del base
+            self.free()
+            model = AutoModelForCausalLM.from_pretrained(tmp, device_map={"": 0},
+                                                         quantization_config=quantization_config)
+        return model, cfg, params
+
+    def fp8_unavailable(self) -> str | None:
+        if self.device != "cuda":
+            return "fp8 model inference needs cuda"
+        if self.torch.cuda.get_device_capability() < (8, 9):
+            return "fp8 needs compute capability >= 8.9"
+        return None
 
     def qlora_unavailable(self) -> str | None:
         if self.device != "cuda":
@@ -440,10 +471,6 @@ class Runner:
         self.add("copy", "", "bandwidth_gbps", "GB/s", inputs, predicted, 2 * self.plan.copy_bytes / seconds / 1e9)
         del src, dst
         self.free()
-
-    def fp8_inference(self) -> None:
-        self.add("infer-fp8", "", "tokens_per_s", "tokens/s", {}, None, None,
-                 status="skipped: fp8 model inference needs torchao or Transformer Engine (not in requirements-gpu)")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -527,7 +554,7 @@ def run(out: Path, device: str = "cuda", tiny: bool = False, sizes: tuple[str, .
             runner.train(size, "full", checkpointing)
         runner.train(size, "lora", False)
         runner.train(size, "qlora", False)
-    runner.fp8_inference()
+        runner.inference(size, "fp8")
     frame = pd.DataFrame(runner.rows, columns=COLUMNS)
     frame.to_csv(out, index=False)
     env_path = out.with_name(out.name + ".env.json")
