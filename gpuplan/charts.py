@@ -17,6 +17,7 @@ import re
 
 import altair as alt
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 #: pixel width used by every chart (the book's text column)
 WIDTH = 560
@@ -257,11 +258,22 @@ def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str, y_tit
     )
 
 
+class Table(Styler):
+    """A pandas Styler whose plain-text form is the table's data (pandas' default repr shows a memory
+    address, which changes every run and would break the committed outputs' comparison)."""
+
+    def __repr__(self) -> str:
+        return self.data.to_string(index=False)
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+
 def table(df: pd.DataFrame, formats: dict[str, str] | None = None, *, caption: str | None = None,
-          name: str = "t"):
+          name: str = "t") -> Table:
     """A pandas Styler for a notebook table: index hidden, per-column number formats (e.g.
     ``{"usd_per_gpu_hour": "${:.2f}"}``), missing values shown as "—", and a fixed table id ``name``
     (pandas otherwise draws a random uuid, which would make the committed outputs differ run to run).
     Column headers should carry units (rename columns before calling)."""
-    styler = df.style.hide(axis="index").format(formats or {}, na_rep="—").set_uuid(name)
+    styler = Table(df, uuid=name).hide(axis="index").format(formats or {}, na_rep="—")
     return styler.set_caption(caption) if caption else styler

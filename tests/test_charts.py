@@ -134,3 +134,7 @@ def test_table_is_deterministic_and_formats():
     two = charts.table(frame, {"usd": "${:.2f}"}, caption="c", name="fixed").to_html()
     assert one == two
     assert "T_fixed" in one and "$1.50" in one and "—" in one and "<caption>c</caption>" in one
+    # the plain-text form (also committed in notebook outputs) is the data, not a memory address
+    from IPython.lib.pretty import pretty
+
+    assert pretty(charts.table(frame, name="fixed")) == frame.to_string(index=False)
