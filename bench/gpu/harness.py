@@ -310,6 +310,10 @@ class Runner:
                     self.sync()
                     decode_s = time.perf_counter() - start
             except torch.OutOfMemoryError:
+                oom = True  # freed below, once the exception (and the tensors its traceback holds) is gone
+            else:
+                oom = False
+            if oom:
                 self.free()
                 self.add_oom(case, size, ("peak_allocated_bytes",), inputs, prediction)
                 continue
@@ -370,6 +374,10 @@ class Runner:
                 with self.peak_memory() as peak:
                     step_s = self.seconds(step, iters=self.plan.train_steps)
             except torch.OutOfMemoryError:
+                oom = True  # freed below, once the exception (and the tensors its traceback holds) is gone
+            else:
+                oom = False
+            if oom:
                 optimizer.zero_grad(set_to_none=True)
                 self.free()
                 self.add_oom(case, size, ("peak_allocated_bytes", "tokens_per_s"), inputs, prediction)
