@@ -147,7 +147,7 @@ def cost_per_task(df: pd.DataFrame, prices: dict[str, float], *, utilization: fl
         alt.Tooltip("usd_per_gpu_hour_used:Q", format="$.2f", title="USD per GPU-hour"),
         alt.Tooltip("hours_used:Q", format=".2f", title="wall-clock hours per run"),
         alt.Tooltip("gpus_used:Q", title="GPUs"),
-    ] + _fields(df, ["source_id"])
+    ] + _fields(df, ["speedup", "comparisons", "source_id"])
     bars = base.mark_bar().encode(color=alt.Color("gpu:N", legend=None), tooltip=tooltip)
     text = base.mark_text(align="left", dx=3).encode(text=alt.Text("cost_per_job_usd:Q", format="$.2f"))
     return bars + text
@@ -238,7 +238,7 @@ def scaling_curves(df: pd.DataFrame, y: str, *, y_title: str, title: str,
     return alt.Chart(df, title=title, width=WIDTH, height=320).mark_line(point=True).encode(
         x=alt.X("gpu_count:Q", title="GPUs", scale=alt.Scale(type="log", base=2)),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
-        color=alt.Color(f"{color}:N", title=None),
+        color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(labelLimit=400)),
         tooltip=[color, "gpu_count", alt.Tooltip(f"{y}:Q", format=".3~g")],
     )
 
@@ -253,7 +253,7 @@ def scatter(df: pd.DataFrame, x: str, y: str, color: str, *, x_title: str, y_tit
     return mark.encode(
         x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Undefined),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
-        color=alt.Color(f"{color}:N", title=None),
+        color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(labelLimit=400)),
         tooltip=tooltip or [color, alt.Tooltip(f"{x}:Q", format=".3~g"), alt.Tooltip(f"{y}:Q", format=".3~g")],
     )
 

@@ -514,7 +514,8 @@ ${glue:text}`cost_per_job_usd_h100_band_high:.2f` on `gpu_b`, against ${glue:tex
 ## Every GPU with a price: try your own numbers
 
 Runtime on each GPU = `runtime_hours_a` ÷ the median observed speedup of that GPU over `gpu_a` (GPUs without a
-matched benchmark are left out). **Drag the sliders** — price per GPU-hour, utilization, reruns, GPUs per job —
+matched benchmark are left out; the tooltip gives the speedup and how many matched results it rests on — a
+median over few or unusual submissions, such as the MI300X's tinygrad entries, deserves little weight). **Drag the sliders** — price per GPU-hour, utilization, reruns, GPUs per job —
 and the bars recompute in the page.
 """),
     code('''
@@ -527,13 +528,14 @@ def price_of(gid):  # the chosen provider's latest price, else the latest from a
 
 rows = []
 for gid, name in data.gpus()[["gpu_id", "name"]].itertuples(index=False):
-    observed = runtime.speedup_band(gpu_a, gid, task_type=task) if gid != gpu_a else {"median": 1.0}
+    observed = runtime.speedup_band(gpu_a, gid, task_type=task) if gid != gpu_a else {"median": 1.0, "n": 0}
     price = price_a if gid == gpu_a else price_b if gid == gpu_b else price_of(gid)
     if observed["median"] is None or price is None:
         continue
     hours = runtime_hours_a if gid == gpu_a else hours_b if gid == gpu_b else runtime_hours_a / float(observed["median"])
     rows.append({"gpu": name.removeprefix("NVIDIA "), "gpu_id": gid, "runtime_hours": hours, "gpu_count": gpus_per_job,
                  "usd_per_gpu_hour": price["usd_per_gpu_hour"], "source_id": price["source_id"],
+                 "speedup": runtime_hours_a / hours, "comparisons": observed["n"],
                  "extra_usd": (queue_hours_b if gid == gpu_b else queue_hours_a) * value_per_hour_usd})
 every = pd.DataFrame(rows)
 sliders = {every.loc[every.gpu_id == gid, "gpu"].iloc[0]: every.loc[every.gpu_id == gid, "usd_per_gpu_hour"].iloc[0]
