@@ -64,7 +64,8 @@ from gpuplan.errors import InputError
 
 ENGINE_NAME = "gpuplan-warm"
 RUN_ID_DIGITS = 12
-META_COLUMNS = ["run_id", "status", "duration_seconds", "error", "output", "notebook", "finished_at", "parameters"]
+META_COLUMNS = ["run_id", "status", "duration_seconds", "error", "output", "notebook", "notebook_version",
+                "finished_at", "parameters"]
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _RESET_CODE = "%reset -f\nimport os as _os\n_os.chdir({cwd!r})\ndel _os\nget_ipython().execution_count = 1"
@@ -90,6 +91,7 @@ class Grid:
     kernel_name: str = "python3"
     source: Path | None = None
     declared: dict[str, dict] = field(default_factory=dict)
+    fingerprint: str = ""
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -341,7 +343,8 @@ def load_grid(path: str | Path) -> Grid:
     if not runs:
         raise InputError("grid", f"{path}: no runs")
     kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-    return Grid(notebook=notebook, runs=list(runs.values()), kernel_name=kernel, source=path, declared=declared)
+    return Grid(notebook=notebook, runs=list(runs.values()), kernel_name=kernel, source=path, declared=declared,
+                fingerprint=fingerprint)
 
 
 # ------------------------------------------------------------------------------- reading results back
@@ -388,8 +391,13 @@ def _first_error(nb: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def record_from_notebook(nb: nbformat.NotebookNode, rid: str, output: str, error: str | None = None) -> dict:
-    """The `runs` row of an executed notebook, from papermill's metadata and the glued values."""
+def record_from_notebook(
+    nb: nbformat.NotebookNode, rid: str, output: str, error: str | None = None, version: str = ""
+) -> dict:
+    """The `runs` row of an executed notebook, from papermill's metadata and the glued values.
+
+    `version`: the notebook's fingerprint (first 12 hex digits kept), so rows of an edited notebook are told
+    apart from older ones in the same folder."""
     meta = nb.metadata.get("papermill", {})
     failed = bool(meta.get("exception")) or error is not None
     parameters = dict(meta.get("parameters") or {})
@@ -400,6 +408,7 @@ def record_from_notebook(nb: nbformat.NotebookNode, rid: str, output: str, error
         "error": (error or _first_error(nb)) if failed else None,
         "output": output,
         "notebook": str(meta.get("input_path") or ""),
+        "notebook_version": version[:RUN_ID_DIGITS],
         "finished_at": meta.get("end_time") or datetime.now(timezone.utc).isoformat(),
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
     }
@@ -506,12 +515,12 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
 
-def _execute(task: tuple[str, str, dict, str, float | None]) -> dict:
+def _execute(task: tuple[str, str, dict, str, float | None, str]) -> dict:
     """Run one notebook in this worker's kernel; write its output atomically; return its `runs` row."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    rid, notebook, parameters, out_dir, timeout_s = task
+    rid, notebook, parameters, out_dir, timeout_s, version = task
     out = Path(out_dir)
     _Worker.nb = None
     error = None
@@ -529,7 +538,7 @@ def _execute(task: tuple[str, str, dict, str, float | None]) -> dict:
     if nb is None:
         nb = nbformat.v4.new_notebook()
     name = f"{rid}.ipynb" if error is None else f"{rid}.failed.ipynb"
-    row = record_from_notebook(nb, rid, name, error)
+    row = record_from_notebook(nb, rid, name, error, version)
     if row["duration_seconds"] is None:
         row["duration_seconds"] = time.perf_counter() - started
     _write_atomic(out / name, nbformat.writes(nb))
@@ -647,7 +656,7 @@ def run_batch(
             skipped += 1
         elif notebook_file.exists():  # finished, but the batch died before recording it
             found.append(record_from_notebook(nbformat.read(str(notebook_file), as_version=4), run.run_id,
-                                              notebook_file.name))  # fmt: skip
+                                              notebook_file.name, version=grid.fingerprint))  # fmt: skip
         else:
             todo.append(run)
     if found:
@@ -657,7 +666,7 @@ def run_batch(
     result = BatchResult(len(grid.runs), skipped, recovered, 0, 0, out)
     if not todo:
         return result
-    tasks = [(r.run_id, str(grid.notebook), r.parameters, str(out), timeout_s) for r in todo]
+    tasks = [(r.run_id, str(grid.notebook), r.parameters, str(out), timeout_s, grid.fingerprint) for r in todo]
     cwd = str(grid.notebook.parent)
     context = multiprocessing.get_context("fork")
     pool = context.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(grid.kernel_name, cwd))
@@ -725,21 +734,26 @@ def _varying(frame, columns: list[str]) -> list[str]:
 
 def report_chart(frame, y: str | None = None):
     """Altair chart of a runs table: a numeric result (y) against the first varying numeric parameter,
-    one line per value of the second varying parameter, one panel per value of the third.
+    one line per value of the second varying parameter, one panel per value of the third. Only the ok runs
+    of the most recent notebook version are drawn.
 
-    Default y: the first glued numeric result whose name contains 'cost_per_job', else the first numeric one.
-    Returns None when the table has no numeric result or no varying numeric parameter.
+    Default y: of the numeric results whose name contains 'cost_per_job' (else of all numeric results), the
+    one taking the most distinct values (the one the grid moves most). Returns None when the table has no
+    numeric result or no varying numeric parameter.
     """
     import altair as alt
     import pandas as pd
 
     ok = frame[frame["status"] == "ok"]
+    if len(ok) and "notebook_version" in ok:
+        latest = ok.sort_values("finished_at")["notebook_version"].iloc[-1]
+        ok = ok[ok["notebook_version"] == latest]
     names = sorted({k for p in ok["parameters"] for k in json.loads(p)}) if len(ok) else []
     results = [c for c in ok.columns if c not in META_COLUMNS and c not in names and pd.api.types.is_numeric_dtype(ok[c])
                and not pd.api.types.is_bool_dtype(ok[c])]  # fmt: skip
     if y is None:
-        preferred = [c for c in results if "cost_per_job" in c]
-        y = (preferred or results or [None])[0]
+        candidates = [c for c in results if "cost_per_job" in c] or results
+        y = max(candidates, key=lambda c: ok[c].nunique(), default=None)
     elif y not in ok.columns:
         raise InputError("--y", f"no column {y!r} in the runs table; numeric results: {', '.join(results)}")
     varying = _varying(ok, names)
