@@ -7,14 +7,13 @@
 The committed .ipynb files (with outputs) are the product and the nbval baseline; this script is the
 maintainable source of their cells. Each notebook: `#` title, the question, ONE cell tagged `parameters`
 (typed, commented defaults), a cell validating them with gpuplan.params, then thin cells calling gpuplan.
-Outputs are normalized after execution (papermill timings and timestamps removed) so git diffs show only
-real changes.
+Execution and normalization (papermill timings and timestamps removed, so git diffs show only real changes)
+are gpuplan.book.execute's, as in `make notebooks`; after a data or model change `make notebooks` is enough.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -1064,19 +1063,6 @@ def build(cells) -> nbformat.NotebookNode:
     return nb
 
 
-def normalize(path: Path) -> None:
-    """Drop run-dependent metadata (papermill timings, execution timestamps) so outputs diff cleanly."""
-    nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("papermill", None)
-    nb.metadata["language_info"] = {"name": "python"}
-    for cell in nb.cells:
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if cell.metadata.get("tags") == []:
-            del cell.metadata["tags"]
-    nbformat.write(nb, path)
-
-
 def main(argv: list[str]) -> int:
     execute = "--execute" in argv
     wanted = [a for a in argv if not a.startswith("--")]
@@ -1085,10 +1071,10 @@ def main(argv: list[str]) -> int:
             continue
         path = NOTEBOOK_DIR / name
         nbformat.write(build(cells), path)
-        if execute:
-            subprocess.run([str(ROOT / ".venv/bin/papermill"), str(path), str(path), "-k", "python3",
-                            "--cwd", str(NOTEBOOK_DIR), "--no-progress-bar"], check=True)
-            normalize(path)
+        if execute:  # the same papermill run + metadata normalization as `make notebooks`
+            from gpuplan import book
+
+            book.execute(path, path, {})
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
