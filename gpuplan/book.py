@@ -3,8 +3,9 @@
 Layout of one build ("edition"), under an output root ``out`` (the repository for the default edition,
 ``_editions/<name>/`` for a personal one)::
 
-    out/_build/src/     staged book source: _config.yml, _toc.yml, book/ (+ generated book/_edition.md) and the
-                        *executed* notebooks (notebooks/*.ipynb, book/*.ipynb); jupyter-book reads this
+    out/_build/src/     staged book source: _config.yml, _toc.yml, book/ (+ the generated book/_edition.md and
+                        data appendix tables book/_generated/*.html) and the *executed* notebooks (read by
+                        jupyter-book)
     out/_build/html/    the built book (notebook pages under notebooks/)
 
 The committed notebooks in notebooks/ are never written by a book build: they are the nbval baseline and only
@@ -15,9 +16,10 @@ it is given, ``gpuplan.data.data_hash()`` (the CSVs' content) and the gpuplan co
 that compute its outputs. The key is kept in the executed copy's metadata (never in the committed notebooks).
 jupyter-book's own cache keys on code only and would miss a data change (../shared/TOOLCHAIN.md).
 
-jupyter-book runs with ``-W -n --keep-going``; ``--all`` is added whenever anything in the staged source
-changed or the previous build did not succeed, because Sphinx neither recopies changed ``_static`` files
-when no document changed nor repeats the warnings of documents it does not re-read (TOOLCHAIN.md).
+jupyter-book runs with ``-W -n --keep-going``, and not at all when nothing in the staged source changed since
+the last successful build. ``--all`` is added whenever anything changed or the previous build failed, because
+Sphinx neither recopies changed ``_static`` files when no document changed nor repeats the warnings of
+documents it does not re-read (TOOLCHAIN.md).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class BookError(GpuplanError):
 
 
 def notebooks() -> list[Path]:
-    """Every notebook the book executes: notebooks/*.ipynb (the analyses) then book/*.ipynb (data appendix)."""
+    """Every notebook the book executes: notebooks/*.ipynb (the analyses) then book/*.ipynb (e.g. calibration)."""
     return sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(BOOK_DIR.glob("*.ipynb"))
 
 
@@ -309,6 +311,38 @@ def refresh_baselines(paths: list[Path] | None = None) -> list[Path]:
 # --------------------------------------------------------------------------------------------------------------
 # staging and building
 
+#: the data appendix (book/data.md): one generated HTML table per query, written at build time
+DATA_TABLES: dict[str, str] = {
+    "gpus": """SELECT gpu_id, name, architecture, form_factor, memory_gb, memory_type, memory_bandwidth_gbps,
+                      bf16_tflops_dense, fp8_tflops_dense, interconnect, nvlink_gbps, pcie_gen, tdp_w,
+                      launch_date, source_id
+               FROM gpus ORDER BY vendor, launch_date, gpu_id""",
+    "prices": """SELECT gpu_id, provider, kind, usd_per_gpu_hour, purchase_usd, gpus_per_instance, region, term,
+                        date_observed, source_id
+                 FROM prices ORDER BY gpu_id, kind, provider, date_observed""",
+    "benchmarks": """SELECT suite, task_type, gpu_id, count(*) AS results, count(DISTINCT workload) AS workloads,
+                            min(date) AS first_date, max(date) AS last_date
+                     FROM benchmarks GROUP BY ALL ORDER BY suite, task_type, gpu_id""",
+    "models": """SELECT model_id, name, family, params_total, params_active, layers, hidden_size, attention_heads,
+                        kv_heads, vocab_size, default_context, source_id
+                 FROM models ORDER BY family, params_total""",
+    "sources": """SELECT source_id, title, publisher, url, published_date, accessed_date, reliability
+                  FROM sources ORDER BY source_id""",
+}
+
+
+def data_tables() -> dict[str, str]:
+    """HTML of every data-appendix table (``<name>.html``) and of the data hash line, from the database."""
+    from gpuplan import data
+
+    pages = {"data_hash.html": f"<p>Data content hash: <code>{data.data_hash()[:16]}</code></p>\n"}
+    for name, sql in DATA_TABLES.items():
+        frame = data.query(sql).convert_dtypes()  # nullable ints: 80, not 80.0; missing -> empty cell
+        pages[f"{name}.html"] = frame.to_html(index=False, na_rep="", border=0, render_links=True,
+                                              classes=["table", "gpuplan-data"])
+    return pages
+
+
 
 def _sync(source: Path, target: Path, changed: list[str]) -> None:
     """Copy ``source`` to ``target`` (keeping mtimes) unless the content is already the same."""
@@ -381,25 +415,30 @@ def build(params_file: Path | str | None = None, out: Path | None = None, quiet:
         if path.is_file() and path.suffix != ".ipynb" and "__pycache__" not in path.parts:
             _sync(path, src / path.relative_to(ROOT), changed)
             expected.add(src / path.relative_to(ROOT))
-    edition_md = src / "book" / "_edition.md"
-    text = _edition_page(params, params_path, declared_parameters(paths))
-    if not edition_md.exists() or edition_md.read_text(encoding="utf-8") != text:
-        edition_md.write_text(text, encoding="utf-8")
-        changed.append(str(edition_md))
-    expected.add(edition_md)
+    generated = {src / "book" / "_edition.md": _edition_page(params, params_path, declared_parameters(paths))}
+    generated.update({src / "book" / "_generated" / name: text for name, text in data_tables().items()})
+    for path, text in generated.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(str(path))
+        expected.add(path)
     for path in list(src.rglob("*")):
         if path.is_file() and path not in expected and "__pycache__" not in path.parts:
             path.unlink()
             changed.append(str(path))
 
     marker = build_dir / _OK_MARKER
-    full = bool(changed) or not marker.exists() or not (build_dir / "html" / "index.html").exists()
+    if not changed and marker.exists() and (build_dir / "html" / "index.html").exists():
+        return build_dir / "html"  # nothing changed since the last successful build: Sphinx would do nothing
+    full = bool(changed) or not marker.exists()
     marker.unlink(missing_ok=True)
     command = _jupyter_book() + ["build", str(src), "--path-output", str(out), "--builder", "html",
                                  "-W", "-n", "--keep-going"] + (["--all"] if full else [])
     result = subprocess.run(command, cwd=ROOT, capture_output=quiet, text=True)
     if result.returncode != 0:
         tail = (result.stdout or "") + (result.stderr or "") if quiet else ""
+        tail = re.sub(r"\x1b\[[0-9;]*m", "", tail)  # Sphinx colours its warnings
         warnings = [line for line in tail.splitlines() if "WARNING" in line or "ERROR" in line]
         raise BookError("jupyter-book build failed" + (f": {warnings[0]}" if warnings else " (see its output)"))
     marker.write_text("ok\n", encoding="utf-8")
