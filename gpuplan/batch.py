@@ -434,28 +434,33 @@ class _Worker:
 
 
 def _start_kernel() -> None:
-    from jupyter_client.manager import KernelManager
+    """Start this worker's kernel with the async manager/client nbclient itself uses (its cell timeouts and
+    output polling rely on them), driven synchronously by jupyter_core's run_sync as nbclient does."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
-    km = KernelManager(kernel_name=_Worker.kernel_name)
+    km = AsyncKernelManager(kernel_name=_Worker.kernel_name)
     # in-memory history, as nbclient does: parallel kernels must not contend for one sqlite history file
     # stderr: ipykernel's start-up warnings would scribble over the progress bar (outputs come via iopub)
-    km.start_kernel(cwd=_Worker.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                    stderr=subprocess.DEVNULL)
+    run_sync(km.start_kernel)(cwd=_Worker.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                              stderr=subprocess.DEVNULL)
     _Worker.kernel_pid = km.provisioner.pid if km.provisioner is not None else None
     kc = km.client()
     kc.start_channels()
-    kc.wait_for_ready(timeout=60)
+    run_sync(kc.wait_for_ready)(timeout=60)
     kc.allow_stdin = False
     _Worker.km, _Worker.kc = km, kc
 
 
 def _stop_kernel() -> None:
+    from jupyter_core.utils import run_sync
+
     if _Worker.kc is not None:
         with contextlib.suppress(Exception):
             _Worker.kc.stop_channels()
     if _Worker.km is not None:
         with contextlib.suppress(Exception):
-            _Worker.km.shutdown_kernel(now=True)
+            run_sync(_Worker.km.shutdown_kernel)(now=True)
     _Worker.km = _Worker.kc = _Worker.kernel_pid = None
 
 
@@ -496,11 +501,13 @@ def _register_engine() -> None:
         def execute_managed_notebook(
             cls, nb_man, kernel_name, log_output=False, start_timeout=60, execution_timeout=None, **kwargs
         ):
+            from jupyter_core.utils import run_sync
+
             _Worker.nb = nb_man.nb
-            if _Worker.km is None or not _Worker.km.is_alive():
+            if _Worker.km is None or not run_sync(_Worker.km.is_alive)():
                 _stop_kernel()
                 _start_kernel()
-            reply = _Worker.kc.execute_interactive(
+            reply = run_sync(_Worker.kc.execute_interactive)(
                 _RESET_CODE.format(cwd=_Worker.cwd), store_history=False, timeout=60, output_hook=lambda msg: None
             )
             if reply["content"]["status"] != "ok":
@@ -533,7 +540,8 @@ def _execute(task: tuple[str, str, dict, str, float | None, str]) -> dict:
     except PapermillExecutionError as err:
         nb, error = _Worker.nb, " ".join(f"{err.ename}: {err.evalue}".split())
     except Exception as err:  # timeout, dead kernel, ...: record it, start a fresh kernel for the next run
-        nb, error = _Worker.nb, " ".join(f"{type(err).__name__}: {err}".split()) or type(err).__name__
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        nb, error = _Worker.nb, " ".join(f"{type(err).__name__}: {first_line}".split())
         _stop_kernel()
     if nb is None:
         nb = nbformat.v4.new_notebook()

@@ -260,3 +260,14 @@ def test_example_grid_is_valid_and_has_at_least_12_runs():
         pytest.skip("notebooks/03_cost_per_task.ipynb not written yet")
     grid = batch.load_grid(example)
     assert len(grid.runs) >= 12
+
+
+def test_a_cell_over_the_time_limit_fails_that_run_and_the_next_gets_a_fresh_kernel(tmp_path):
+    path = write_grid(tmp_path, "runs:\n  - {sleep_seconds: 60}\n  - {hours: 2}\n")
+    out = tmp_path / "out"
+    result = batch.run_batch(path, out, jobs=1, timeout_s=1, progress=False)
+    assert (result.ok, result.failed) == (1, 1)
+    table = rows(out).set_index("status")
+    assert table.loc["failed", "error"].startswith("CellTimeoutError: A cell timed out")
+    assert table.loc["failed", "duration_seconds"] < 30  # stopped at the limit, not after the 60 s sleep
+    assert table.loc["ok", "cost_usd"] == 4.0
