@@ -53,7 +53,8 @@ def timed(function, runs: int) -> dict:
 def fmt(result: dict, digits: int = 2) -> str:
     if "error" in result:
         return f"failed: {result['error']}"
-    return f"{result['median']:.{digits}f} s (min {result['min']:.{digits}f}, max {result['max']:.{digits}f}, n={result['n']})"
+    low, high = result["min"], result["max"]
+    return f"{result['median']:.{digits}f} s (min {low:.{digits}f}, max {high:.{digits}f}, n={result['n']})"
 
 
 def ratio(slow: dict, fast: dict) -> str:
@@ -101,7 +102,8 @@ def _installed(package: str) -> bool:
 
 
 def bench_book(runs: int) -> list[str]:
-    code = "import sys; from pathlib import Path; from gpuplan import book; book.build(out=Path(sys.argv[1]), quiet=True)"
+    code = ("import sys; from pathlib import Path; from gpuplan import book; "
+            "book.build(out=Path(sys.argv[1]), quiet=True)")
     roots: list[Path] = []
 
     def clean() -> None:
@@ -111,7 +113,10 @@ def bench_book(runs: int) -> list[str]:
 
     try:
         clean_result = timed(clean, runs)
-        rebuild = timed(lambda: run([sys.executable, "-c", code, str(roots[-1])]), runs) if roots else {"error": "no clean build"}
+        if roots:
+            rebuild = timed(lambda: run([sys.executable, "-c", code, str(roots[-1])]), runs)
+        else:
+            rebuild = {"error": "no clean build"}
     finally:
         for root in roots:
             shutil.rmtree(root, ignore_errors=True)

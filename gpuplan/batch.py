@@ -756,19 +756,23 @@ def report_chart(frame, y: str | None = None):
     if len(ok) and "notebook_version" in ok:
         latest = ok.sort_values("finished_at")["notebook_version"].iloc[-1]
         ok = ok[ok["notebook_version"] == latest]
-    names = sorted({k for p in ok["parameters"] for k in json.loads(p)}) if len(ok) else []
-    results = [c for c in ok.columns if c not in META_COLUMNS and c not in names and pd.api.types.is_numeric_dtype(ok[c])
-               and not pd.api.types.is_bool_dtype(ok[c])]  # fmt: skip
+    keys = {k for p in ok["parameters"] for k in json.loads(p)}
+    names = [c for c in ok.columns if c in keys]  # parameter columns, in the grid's order
+
+    def numeric(column: str) -> bool:
+        return pd.api.types.is_numeric_dtype(ok[column]) and not pd.api.types.is_bool_dtype(ok[column])
+
+    results = [c for c in ok.columns if c not in META_COLUMNS and c not in names and numeric(c)]
     if y is None:
         candidates = [c for c in results if "cost_per_job" in c] or results
         y = max(candidates, key=lambda c: ok[c].nunique(), default=None)
     elif y not in ok.columns:
         raise InputError("--y", f"no column {y!r} in the runs table; numeric results: {', '.join(results)}")
     varying = _varying(ok, names)
-    numeric = [c for c in varying if pd.api.types.is_numeric_dtype(ok[c]) and not pd.api.types.is_bool_dtype(ok[c])]
-    if y is None or not numeric:
+    numbers = [c for c in varying if numeric(c)]
+    if y is None or not numbers:
         return None
-    x = numeric[0]
+    x = numbers[0]
     others = [c for c in varying if c != x]
     base = alt.Chart(ok).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=x), y=alt.Y(f"{y}:Q", title=y),

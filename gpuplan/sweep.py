@@ -58,7 +58,8 @@ def axis_values(name: str, spec: Any) -> np.ndarray:
             if not step > 0 or stop < start:
                 raise ValueError
         except (TypeError, ValueError):
-            raise InputError(f"axes: {name}", f"bad range {spec!r} (num: whole number >= 1; step > 0; stop >= start)") from None
+            raise InputError(f"axes: {name}",
+                             f"bad range {spec!r} (num: whole number >= 1; step > 0; stop >= start)") from None
         # half a step of slack so that stop itself is included despite floating-point steps
         return np.arange(start, stop + step / 2, step)
     values = spec if isinstance(spec, list) else [spec]
