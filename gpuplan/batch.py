@@ -40,6 +40,7 @@ import contextlib
 import copy
 import csv
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
@@ -276,10 +277,19 @@ def validate_parameters(
     return checked
 
 
+def _csv_value(text: str) -> Any:
+    """A CSV cell read as a YAML scalar (2.5 -> float, true -> bool, empty -> None); else the text itself."""
+    if text == "":
+        return None
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if value is None or isinstance(value, (int, float, str, bool)) else text
+
+
 def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
     """The grid's parameter sets, before validation: fixed + (axes product | runs | csv rows)."""
-    import itertools
-
     fixed = spec.get("fixed") or {}
     if not isinstance(fixed, dict):
         raise InputError("fixed", "must be a mapping of parameter name -> value")
@@ -309,8 +319,11 @@ def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
                 rows = list(csv.DictReader(handle))
         except FileNotFoundError:
             raise InputError("csv", f"{path}: no such file") from None
-        # CSV cells are text: read each as YAML so 2.5 -> float, true -> bool, empty -> None
-        sets = [{k: yaml.safe_load(v) if v != "" else None for k, v in row.items()} for row in rows]
+        sets = []
+        for line, row in enumerate(rows, start=2):
+            if None in row or None in row.values():
+                raise InputError("csv", f"{path} line {line}: number of fields differs from the header")
+            sets.append({k: _csv_value(v) for k, v in row.items()})
     return [{**fixed, **s} for s in sets]
 
 
@@ -543,8 +556,8 @@ def _execute(task: tuple[str, str, dict, str, float | None, str]) -> dict:
         first_line = (str(err).strip().splitlines() or [""])[0]
         nb, error = _Worker.nb, " ".join(f"{type(err).__name__}: {first_line}".split())
         _stop_kernel()
-    if nb is None:
-        nb = nbformat.v4.new_notebook()
+    if nb is None:  # failed before papermill had a notebook: keep at least the parameters
+        nb = nbformat.v4.new_notebook(metadata={"papermill": {"parameters": parameters, "input_path": notebook}})
     name = f"{rid}.ipynb" if error is None else f"{rid}.failed.ipynb"
     row = record_from_notebook(nb, rid, name, error, version)
     if row["duration_seconds"] is None:
@@ -574,7 +587,12 @@ class _Table:
         import duckdb
 
         self.out_dir = out_dir
-        self.con = duckdb.connect(str(out_dir / "runs.duckdb"))
+        path = out_dir / "runs.duckdb"
+        try:
+            self.con = duckdb.connect(str(path))
+        except duckdb.Error as err:  # locked by another batch on the same folder, or not a DuckDB file
+            first = (str(err).splitlines() or [""])[0]
+            raise InputError("--out", f"{path}: cannot open ({first})") from None
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", ["runs"]
         ).fetchall()[0][0]
@@ -651,7 +669,10 @@ def run_batch(
     if jobs < 1:
         raise InputError("--jobs", f"must be >= 1 (got {jobs})")
     out = Path(out_dir) if out_dir is not None else Path("_build", "batch", grid.source.stem if grid.source else "grid")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError("--out", f"{out}: cannot create the folder ({err.strerror})") from None
     out = out.resolve()
     table = _Table(out)
     skipped = recovered = ok = failed = 0
