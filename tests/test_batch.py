@@ -69,6 +69,12 @@ def test_explicit_runs_and_csv_rows(tmp_path):
     ]
 
 
+def test_csv_row_with_a_missing_field_names_its_line(tmp_path):
+    (tmp_path / "rows.csv").write_text("hours,label\n2,a\n3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^csv: .*rows.csv line 3: number of fields differs"):
+        batch.load_grid(write_grid(tmp_path, "csv: rows.csv\n"))
+
+
 def test_run_id_depends_on_parameters_and_code_not_outputs():
     nb = batch.read_notebook(FIXTURE)
     fp = batch.notebook_fingerprint(nb)
