@@ -35,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -251,19 +252,23 @@ def execute(path: Path, output: Path, params: dict[str, Any], key: str | None = 
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.stem + ".tmp.ipynb")
-    try:
-        papermill.execute_notebook(str(path), str(tmp), parameters=params, kernel_name="python3",
-                                   cwd=str(path.parent), progress_bar=False, log_output=False)
-    except PapermillExecutionError as err:
-        tmp.unlink(missing_ok=True)
-        detail = f"{err.ename}: {err.evalue}".strip().splitlines()[0]
-        raise BookError(f"{path.name}: cell {err.exec_count} failed: {detail}") from None
-    nb = normalize(nbformat.read(tmp, as_version=4))
-    if key is not None:
-        nb.metadata[_METADATA_KEY] = {"exec_key": key}
-    nbformat.write(nb, tmp)
-    tmp.replace(output)
+    with tempfile.TemporaryDirectory(prefix="gpuplan-book-") as scratch:  # nothing half-written next to output
+        executed = Path(scratch) / path.name
+        try:
+            papermill.execute_notebook(str(path), str(executed), parameters=params, kernel_name="python3",
+                                       cwd=str(path.parent), progress_bar=False, log_output=False)
+        except PapermillExecutionError as err:
+            detail = f"{err.ename}: {err.evalue}".strip().splitlines()[0]
+            raise BookError(f"{path.name}: cell {err.exec_count} failed: {detail}") from None
+        except Exception as err:  # kernel died, cell timeout, ...: still one line
+            raise BookError(f"{path.name}: {type(err).__name__}: {str(err).strip().splitlines()[0]}") from None
+        nb = normalize(nbformat.read(executed, as_version=4))
+        if key is not None:
+            nb.metadata[_METADATA_KEY] = {"exec_key": key}
+        nbformat.write(nb, executed)
+        partial = output.with_name(f".{output.name}.partial")
+        shutil.copyfile(executed, partial)
+        partial.replace(output)
 
 
 def _staged(path: Path, src: Path) -> Path:
