@@ -128,6 +128,10 @@ def test_notebook_structure(name):
     assert list(shown) == [line.split(":")[0] for line in lines]
     assert all(p["help"] and p["inferred_type_name"] != "None" for p in shown.values())
     assert "validate(" in nb.cells[tagged[0] + 1].source, "parameters are validated right after"
+    # MyST dollarmath is on in the book: a bare "$" would pair with the next one and typeset math
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            assert not re.search(r"(?<!\\)\$", c.source), c.source[:80]
     # the question is stated before the parameters
     assert any(c.cell_type == "markdown" and "?" in c.source for c in nb.cells[: tagged[0]])
 

@@ -35,7 +35,9 @@ pd.set_option("display.width", 160)'''
 
 
 def md(text: str):
-    return nbformat.v4.new_markdown_cell(text.strip("\n"))
+    """A markdown cell. Dollar signs are escaped: the book enables MyST's dollarmath, where two `$` on a line
+    (e.g. "$12.00 ... $10.50") would otherwise be typeset as math."""
+    return nbformat.v4.new_markdown_cell(text.strip("\n").replace("$", "\\$"))
 
 
 def code(text: str, tags: list[str] | None = None):
@@ -336,8 +338,9 @@ glue("max_batch", int(largest_batch), display=False)
 glue("max_context", int(longest) if longest is not None else 0, display=False)
 glue("min_gpus", int(count.gpus) if count.gpus else 0, display=False)
 glue("min_gpus_message", count.message, display=False)
-pd.DataFrame({"on": [limits_gpu] * 3, "question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed"],
-              "answer": [largest_batch, longest if longest is not None else "n/a (not an LLM)", count.message]})
+charts.table(pd.DataFrame({"question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed"],
+                           "answer": [f"{largest_batch:,}", f"{longest:,}" if longest is not None else "n/a (not an LLM)",
+                                      count.message]}), caption=f"On {limits_gpu}", name="limits")
 '''),
     md("""
 On `limits_gpu` the largest batch that fits is {glue:text}`max_batch`, the longest context at this batch
@@ -601,11 +604,12 @@ glue("observed_speedup_low", float(observed["low"]), display=False)
 glue("observed_speedup_high", float(observed["high"]), display=False)
 glue("breakeven_price_h100_usd_per_hour", float(result["breakeven_price_b"]), display=False)
 glue("breakeven_verdict", result["verdict"], display=False)
-pd.DataFrame({"": ["gpu_a", "gpu_b", "$/GPU-hour a", "$/GPU-hour b", "break-even speedup (×)",
-                   "observed speedup (median ×)", "b's break-even price ($/GPU-hour)", "verdict"],
-              "value": [gpu_a, gpu_b, f"{result['price_a']:.2f} ({price_a['source_id']})",
-                        f"{result['price_b']:.2f} ({price_b['source_id']})", f"{result['breakeven_speedup']:.2f}",
-                        f"{observed['median']:.2f}", f"{result['breakeven_price_b']:.2f}", result["verdict"]]})
+charts.table(pd.DataFrame({
+    "": ["gpu_a", "gpu_b", "$/GPU-hour a", "$/GPU-hour b", "break-even speedup (×)", "observed speedup (median ×)",
+         "gpu_b's break-even price ($/GPU-hour)", "verdict"],
+    "value": [gpu_a, gpu_b, f"{result['price_a']:.2f} [{price_a['source_id']}]", f"{result['price_b']:.2f} [{price_b['source_id']}]",
+              f"{result['breakeven_speedup']:.2f}", f"{observed['median']:.2f}", f"{result['breakeven_price_b']:.2f}",
+              result["verdict"]]}), name="summary")
 '''),
     md("""
 At these prices `gpu_b` must be {glue:text}`breakeven_speedup:.2f`× as fast as `gpu_a` to cost less per job.
