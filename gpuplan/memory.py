@@ -38,13 +38,19 @@ Components (``MemoryEstimate.components``, bytes **per GPU**, in this order)
     (arXiv 2205.05198, Table 2), generalised to activation width B bytes as in the EleutherAI cookbook:
     per layer ``s·b·h·(16·B + 2) + (2·B + 1)·a·s²·b``. The attention-score term (the second) is dropped when
     ``flash_attention=True`` (default): FlashAttention never materialises the s×s scores (Dao et al. 2022,
-    arXiv 2205.14135: memory linear in sequence length). No checkpointing: L × per layer. With activation
+    arXiv 2205.14135: memory linear in sequence length). That per-layer term is for a GPT block (4h GeLU MLP,
+    LayerNorm, dropout) and is used for ``Architecture.mlp == "gelu"``. Gated-MLP models (``mlp == "gated"``:
+    Llama, Mistral, Mixtral, Qwen, Gemma, T5 v1.1 — inferred from ``ffn_size != 4·hidden``, see ``infer_mlp``)
+    use the same accounting redone for their block (``layer_activation_bytes``): at B = 2,
+    ``s·b·(12·h + 2·(h + 2q + 2kv) + 2·(h + 4·f))`` — 49·s·b·h for Llama-3.1-8B instead of 34·s·b·h.
+    No checkpointing: L × per layer. With activation
     checkpointing (full recomputation, e.g. transformers ``gradient_checkpointing_enable()``): the input of every
     layer, ``B·s·b·h·L`` (Korthikanti §4 "2sbhL" for B = 2; stas00 ``dtype_size · L · b · s · h``), plus one
     layer's activations recomputed during its backward. Logits (training, when vocab is known, stas00):
     ``4·b·s·V`` in fp32, "in practice about 6·b·s·V" because a bf16 copy is made and upcast → we use
     6·b·s·V for bf16/fp16 and 4·b·s·V for fp32 training.
-    Inference, peak of one layer (cookbook): ``s·b·h·(16·B + 2)`` for the prefill of ``seq`` tokens, plus fp32
+    Inference, peak of one layer (cookbook, for every block type — nothing is kept for a backward, so the
+    training count of a gated block would overstate it): ``s·b·h·(16·B + 2)`` for the prefill of ``seq`` tokens, plus fp32
     logits of the sampled position ``4·b·V``. B = 4 for fp32, else 2 (bf16/fp16 compute; fp8/int weights compute
     in bf16). Activations are per GPU (each data-parallel rank holds its own micro-batch) and are not divided by N.
 ``kv_cache`` (inference only)
@@ -74,36 +80,44 @@ conservative: an "80GB" A100 reports 79.21 GiB = 85.05e9 bytes total to PyTorch 
 
 Validation (``validation_cases()``; the test file pins every number; GB = 10^9 bytes, GiB = 2^30)
 ------------------------------------------------------------------------------------------------
-=============================================  ============  ===========  =======
-case                                           reference     model        error
-=============================================  ============  ===========  =======
+=============================================  ============  ===========  ======  =====================
+case                                           reference     model        error   before the gated fix
+=============================================  ============  ===========  ======  =====================
 ZeRO paper Fig. 1, 7.5B, N=64, stage 0         120 GB        120.00 GB     0.0 %
   stage 1 (P_os)                               31.4 GB       31.41 GB     +0.0 %
   stage 2 (P_os+g)                             16.6 GB       16.64 GB     +0.2 %
   stage 3 (P_os+g+p)                           1.9 GB        1.875 GB     -1.3 %
-PEFT README, T0_3B full fine-tune (fp32)       47.14 GB      47.55 GB     +0.9 %
-PEFT README, T0_3B LoRA r=8                    14.4 GB       13.38 GB     -7.1 %
-PEFT README, mt0-xxl LoRA r=8                  56 GB         56.02 GB     +0.0 %
-PEFT README, bloomz-7b1 LoRA r=8               32 GB         33.32 GB     +4.1 %
+PEFT README, T0_3B full fine-tune (fp32)       47.14 GB      47.90 GB     +1.6 %  47.55 GB, +0.9 %
+PEFT README, T0_3B LoRA r=8                    14.4 GB       13.73 GB     -4.7 %  13.38 GB, -7.1 %
+PEFT README, mt0-xxl LoRA r=8                  56 GB         56.73 GB     +1.3 %  56.02 GB, +0.0 %
+PEFT README, bloomz-7b1 LoRA r=8 (GPT block)   32 GB         33.32 GB     +4.1 %  unchanged
 stas00 Llama-3.1-8B KV cache per token (bf16)  0.131 MB      0.131072 MB  +0.05 %
 stas00 Llama-3.1-8B ckpt layer inputs, s=32k   8 GiB         8.00 GiB      0.0 %
-stas00 Llama-3.1-8B one layer's working mem.   7 GiB         4.25 GiB    -39.3 %
-stas00 Llama-3.1-8B all layers, no ckpt        224 GiB       136.0 GiB   -39.3 %
-=============================================  ============  ===========  =======
+stas00 Llama-3.1-8B one layer's working mem.   7 GiB         6.125 GiB   -12.5 %  4.25 GiB, -39.3 %
+stas00 Llama-3.1-8B all layers, no ckpt        224 GiB       196.0 GiB   -12.5 %  136.0 GiB, -39.3 %
+=============================================  ============  ===========  ======  =====================
 
-Why the larger errors are not "fixed" by tuning a constant:
+Notes on the errors (no constant is tuned to them):
 
-* Llama-3.1-8B activations (-39 %): Korthikanti's per-layer term counts 17 half-precision copies of the
-  hidden state (34·s·b·h bytes) for a GPT-style block with a 4h GeLU MLP and LayerNorm. Llama's SwiGLU MLP
-  (three matrices, ffn = 3.5h, gate/up/SiLU outputs all kept), RMSNorm and rotary embeddings keep more:
-  stas00 measured k = 28 copies for Llama-3.1-8B and Mistral-7B, 20-50 across models. Korthikanti is
-  therefore a lower bound for modern SwiGLU models; the checkpointed layer inputs (8 GiB) are exact. With
-  checkpointing (the usual setting for long context) the under-estimate is limited to one layer (~3 GiB here).
-* PEFT measurements (within 8 %): they are ``torch.cuda.max_memory_allocated`` peaks (the CUDA context is
+* Llama-3.1-8B activations (-12.5 %, was -39 % with Korthikanti's GPT count of 17 copies): the gated-block
+  accounting (``layer_activation_bytes``) gives 24.5 copies, which is what PyTorch autograd really keeps for a
+  transformers LlamaDecoderLayer (checked with ``saved_tensors_hooks``, see that function). stas00's k = 28 is
+  "alive at once" while a layer runs, so it also holds transient temporaries (the fp32 RMSNorm products, the
+  SiLU output before the product, …) and sits above the saved set. The same count against his other
+  measurements (configs from each model's config.json): SmolLM2-360M 21.3 vs 24 (-11 %), Mistral-7B 24.5 vs 28
+  (-12.5 %), gemma-1.1-2b 42.25 vs 48 (-12 %), Qwen3-4B 27.2 vs 38 (-28 %: per-head q/k RMSNorms not modelled).
+  The checkpointed layer inputs (8 GiB) are exact.
+* T0_3B and mt0-xxl are T5 v1.1 / mT5 (``feed_forward_proj = "gated-gelu"``, d_ff = 2.5·d_model): they are
+  now counted as gated blocks (an fp32 encoder layer keeps 16 + 16 + 44 = 76 bytes per s·b·h plus the scores
+  instead of 66), which moves the three T5 cases by +0.35 to +0.7 GB. A transformers T5 layer keeps still more
+  (measured on the CPU with saved-tensor hooks: 140 bytes per s·b·h at a·s/h = 1, against 85 by this count):
+  its ``gelu_new`` is six PyTorch ops that keep about 3 more f-wide tensors, and dropout (rate 0.1) keeps its
+  masks (1 byte per element on CUDA). Activations are about 15 % of these cases, so that remainder is ≈ 2-4 %.
+* PEFT measurements (within 5 %): they are ``torch.cuda.max_memory_allocated`` peaks (the CUDA context is
   excluded, so the cases use ``overhead_bytes=0``), taken with the examples' settings (fp32, batch 8,
   ``max_length = 64``, eager attention); T0_3B/mt0 are encoder-decoder T5 models, modelled as their 24-layer
   encoder at 64 tokens (the decoder sees only the 2-4 label tokens); the examples' scripts print MiB (2^20),
-  so if the README's "GB" are MiB/1000 the references are 4.9 % higher. The residuals (-7 % to +4 %) are within
+  so if the README's "GB" are MiB/1000 the references are 4.9 % higher. The residuals (-5 % to +4 %) are within
   what these unknowns allow: the seq2seq example pads to the longest tweet of each batch (we assume the
   causal-LM example's 64 tokens), and allocator rounding and temporary buffers are not modelled; summing the
   components is conservative for full fine-tuning (activations are freed while gradients are produced).
@@ -129,6 +143,7 @@ OPTIMIZERS = ("adamw", "adamw-8bit", "sgd-momentum", "adafactor")
 COMPONENTS = ("weights", "gradients", "optimizer", "activations", "kv_cache", "overhead")
 LORA_TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
 FAMILIES = ("llm", "diffusion", "video")
+MLP_KINDS = ("gelu", "gated")
 ADAM_BYTES = (16, 18)
 
 #: Default per-mode storage precision when ``precision`` is not given.
@@ -203,12 +218,28 @@ def _missing(value: Any) -> bool:
 # architecture
 
 
+def infer_mlp(family: str, hidden_size: int | None, ffn_size: int | None) -> str:
+    """"gated" for an LLM whose ``ffn_size`` is known and differs from ``4 × hidden_size``, else "gelu".
+
+    Rule: GPT-style blocks (GPT-2/3, BLOOM, MPT, OPT, Falcon) use a 4h GeLU MLP; gated MLPs keep about the same
+    parameter count with three matrices, so their width is not 4h (Llama-2/3 8/3·h rounded up, e.g. 11008 or
+    14336 for h = 4096; Mistral/Mixtral 3.5h, Qwen2.5 5.3h, Gemma 8h; T5 v1.1 / mT5 ``feed_forward_proj =
+    "gated-gelu"`` 2.5h). The rule is applied to ``family == "llm"`` only: diffusion/video transformers (DiT,
+    FLUX, Wan2.1 with ffn 13824 = 2.7h) use plain GELU MLPs of any width. A gated model of exactly 4h (none in the
+    models table) must be given ``mlp="gated"`` explicitly."""
+    if family == "llm" and hidden_size and ffn_size and ffn_size != 4 * hidden_size:
+        return "gated"
+    return "gelu"
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A model's shape. ``head_dim`` defaults to hidden/heads, ``kv_heads`` to heads, ``params_active`` to
     ``params_total``. Fields may be None when unknown; a function that needs one raises InputError naming it.
     The latent fields (``latent_channels``, ``vae_spatial_factor``, ``vae_temporal_factor``, ``patch_size``)
-    describe diffusion/video models (see ``latent_tokens``)."""
+    describe diffusion/video models (see ``latent_tokens``). ``mlp`` is "gelu" (GPT block: 4h GeLU MLP,
+    LayerNorm, dropout — Korthikanti's accounting) or "gated" (Llama-family block: SwiGLU/GeGLU MLP, RMSNorm,
+    no dropout); None infers it with :func:`infer_mlp`."""
 
     params_total: float
     layers: int | None = None
@@ -227,6 +258,7 @@ class Architecture:
     vae_spatial_factor: int | None = None
     vae_temporal_factor: int | None = None
     patch_size: int | None = None
+    mlp: str | None = None
 
     def __post_init__(self) -> None:
         if _missing(self.params_total) or isinstance(self.params_total, bool) or not self.params_total > 0:
@@ -241,6 +273,10 @@ class Architecture:
         elif not 0 < self.params_active <= self.params_total:
             raise InputError("params_active", f"must be in (0, params_total={self.params_total:g}]")
         object.__setattr__(self, "family", _choice("family", self.family or "llm", FAMILIES))
+        if _missing(self.mlp):
+            object.__setattr__(self, "mlp", infer_mlp(self.family, self.hidden_size, self.ffn_size))
+        else:
+            object.__setattr__(self, "mlp", _choice("mlp", self.mlp, MLP_KINDS))
         if self.kv_heads is None and self.attention_heads is not None:
             object.__setattr__(self, "kv_heads", self.attention_heads)
         if self.head_dim is None and self.hidden_size is not None and self.attention_heads is not None:
@@ -369,6 +405,58 @@ def model_state_bytes(trainable_params: float, *, precision: str = "bf16", optim
             "optimizer": trainable_params * per["optimizer"] / (gpus if zero_stage >= 1 else 1)}
 
 
+def layer_activation_bytes(arch: Architecture, *, batch: int = 1, seq: int = 1, bytes_per_value: float = 2,
+                           flash_attention: bool = True) -> float:
+    """Bytes one transformer layer keeps for its backward pass (training), by the block type ``arch.mlp``.
+
+    ``"gelu"`` — Korthikanti et al. 2022 (arXiv 2205.05198, §4.1 / Table 2) for a GPT block (4h GeLU MLP,
+    LayerNorm, dropout), generalised to activation width B by the EleutherAI cookbook:
+    ``s·b·h·(16·B + 2)`` (+ ``(2·B + 1)·a·s²·b`` scores without FlashAttention) — 34·s·b·h = 17 copies at B = 2.
+
+    ``"gated"`` — the same per-tensor accounting redone for a Llama-family block (SwiGLU/GeGLU MLP of width
+    f = ``ffn_size``, RMSNorm, rotary embeddings, grouped-query attention, no dropout), counting what PyTorch
+    autograd saves in the reference implementation (Hugging Face transformers ``LlamaDecoderLayer``, full
+    fine-tune, FlashAttention/SDPA kernel), per element of each tensor:
+
+    * 2 RMSNorms × ``(max(B, 4) + B)``: ``LlamaRMSNorm`` upcasts its input to fp32 (kept by ``pow`` for the
+      variance gradient, 4 bytes) and keeps the normalised value in the activation dtype for the weight
+      gradient (B). Korthikanti's fused LayerNorm keeps only its B-byte input.
+    * attention ``B·(h + q + 2·kv + q)`` with q = heads·head_dim, kv = kv_heads·head_dim: the shared input of
+      the q/k/v projections, the rotated Q and K and V kept by the attention kernel (K/V at kv_heads width: no
+      repeat for GQA), and the attention output (input of o_proj). Korthikanti's GPT block instead counts
+      Q, K, V and the input/output at h each plus a 1-byte dropout mask (11·s·b·h at B = 2).
+    * MLP ``B·(h + 4·f)``: the shared input of the gate and up projections (h), the gate output (kept by the
+      activation, whose gradient needs its input), the up output and the activation output (both kept by the
+      product, each the other's gradient factor) and the product (input of down_proj) — 2·s·b·h + 8·s·b·f bytes
+      at B = 2, against GPT's 2·s·b·h + 2·(8·s·b·h) + s·b·h dropout mask = 19·s·b·h.
+    * residual additions keep nothing; the score term without FlashAttention is Korthikanti's.
+
+    Llama-3.1-8B (q = h, kv = h/4, f = 3.5h), B = 2: 2·6 + 2·(1 + 1 + 0.5 + 1) + 2·(1 + 14) = 12 + 7 + 30 = 49·s·b·h bytes,
+    24.5 copies of the bf16 hidden state (Korthikanti: 17; stas00 measured k = 28 for "one layer's working
+    memory" — a peak that also holds transient temporaries, e.g. RMSNorm's fp32 products, so it is ≥ the saved
+    set). Checked against PyTorch itself: ``torch.autograd.graph.saved_tensors_hooks`` on a transformers 5.17
+    LlamaDecoderLayer (h 256, f 896, 8 heads, 2 KV heads, bf16, SDPA) records 49.4 bytes per s·b·h — the 0.4
+    are rstd, rotary cos/sin and the attention log-sum-exp, O(s·b) terms left out here; in fp32 90.7 vs 90.
+
+    Not modelled (each makes the gated count low): MoE routing (Mixtral: each token passes top-2 experts, so
+    the 4·f term doubles), per-head q/k RMSNorms (Qwen3), dropout (T5: rate 0.1 adds a 1-byte mask per dropped
+    element), activations written as several PyTorch ops (T5's ``gelu_new`` keeps about 3 more f-wide tensors
+    than a fused GeLU/SiLU). For a frozen base (LoRA) the inputs of frozen linears and norm weights are not
+    kept, so the count is high there.
+    """
+    arch.need("layers", "hidden_size", "attention_heads")
+    s, b, h, a, B = seq, batch, arch.hidden_size, arch.attention_heads, bytes_per_value
+    scores = 0.0 if flash_attention else (2 * B + 1) * a * s * s * b
+    if arch.mlp != "gated":
+        return s * b * h * (16 * B + 2) + scores
+    arch.need("ffn_size")
+    q, kv, f = arch.attention_heads * arch.head_dim, arch.kv_heads * arch.head_dim, arch.ffn_size
+    norms = 2 * (max(B, 4) + B) * h
+    attention = B * (h + q + 2 * kv + q)
+    mlp = B * (h + 4 * f)
+    return s * b * (norms + attention + mlp) + scores
+
+
 def activation_parts(arch: Architecture, *, batch: int, seq: int, bytes_per_value: float = 2,
                      checkpointing: bool = False, flash_attention: bool = True,
                      training: bool = True) -> dict[str, float]:
@@ -383,9 +471,8 @@ def activation_parts(arch: Architecture, *, batch: int, seq: int, bytes_per_valu
                        0 if vocab is unknown.
     """
     arch.need("layers", "hidden_size", "attention_heads")
-    s, b, h, L, a, B = seq, batch, arch.hidden_size, arch.layers, arch.attention_heads, bytes_per_value
-    scores = 0.0 if flash_attention else (2 * B + 1) * a * s * s * b
-    per_layer = s * b * h * (16 * B + 2) + scores
+    s, b, h, L, B = seq, batch, arch.hidden_size, arch.layers, bytes_per_value
+    per_layer = layer_activation_bytes(arch, batch=b, seq=s, bytes_per_value=B, flash_attention=flash_attention)
     vocab = arch.vocab_size or 0
     if not training:
         return {"stored_layers": 0.0, "working_layer": s * b * h * (16 * B + 2), "logits": 4.0 * b * vocab}
@@ -523,6 +610,9 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
                              checkpointing=checkpointing and training, flash_attention=flash_attention,
                              training=training)
     assumptions.append("activations per Korthikanti et al. 2022 (arXiv 2205.05198)"
+                       + (", per-layer count redone for a gated-MLP/RMSNorm block (ffn "
+                          f"{arch.ffn_size}): {layer_activation_bytes(arch, bytes_per_value=act_bytes) / arch.hidden_size:g}"
+                          " bytes per token and hidden unit" if training and arch.mlp == "gated" else "")
                        + (", full activation checkpointing" if checkpointing and training else "")
                        + ("" if flash_attention else ", attention scores materialised (no FlashAttention)")
                        + ("; logits per stas00 training/performance/README.md" if arch.vocab_size else ""))
@@ -757,7 +847,8 @@ def validation_cases() -> pd.DataFrame:
     full = activation_parts(llama, checkpointing=False, **act)
     add("Llama-3.1-8B layer inputs kept with checkpointing", _STAS_ACT, 8, bytes_to_gib(ckpt["stored_layers"]),
         "GiB")
-    korthikanti = "Korthikanti counts 17 copies of the hidden state per layer; stas00 measured 28 (SwiGLU, RMSNorm)"
+    korthikanti = ("gated block (SwiGLU, RMSNorm, GQA): 24.5 copies of the hidden state per layer saved for "
+                   "backward (Korthikanti's GPT count: 17); stas00's 28 is a peak that includes temporaries")
     add("Llama-3.1-8B one layer's working memory", _STAS_ACT, 7, bytes_to_gib(ckpt["working_layer"]), "GiB",
         korthikanti)
     add("Llama-3.1-8B all layers without checkpointing", _STAS_ACT, 224, bytes_to_gib(full["stored_layers"]),
