@@ -107,9 +107,10 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
 
 
 def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on-demand",
-                    provider: str | None = None) -> dict:
+                    provider: str | None = None, any_provider: bool = False) -> dict:
     """The hourly price to use for ``gpu_id``: ``value`` if given, else the latest ``kind`` price in the data
-    (from ``provider`` when named; gpuplan.data.latest_price).
+    (from ``provider`` when named; gpuplan.data.latest_price). With ``any_provider=True`` a GPU that
+    ``provider`` does not list falls back to the latest price from any provider (charts over every GPU).
 
     Returns ``dict(usd_per_gpu_hour, source_id, provider, date_observed)``; a given value has source_id and
     provider ``"parameter"``. No such price in the data -> InputError naming ``name`` (pass a price).
@@ -123,6 +124,8 @@ def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on
     try:
         latest = data.latest_price(gpu_id, kind=kind, provider=provider)
     except InputError as err:
+        if any_provider and provider is not None:
+            return price_or_latest(name, None, gpu_id, kind)
         raise InputError(name, f"None asks for the latest price, but {_message(err)}; pass a price") from None
     return {key: latest[key] for key in ("usd_per_gpu_hour", "source_id", "provider", "date_observed")}
 

@@ -522,11 +522,10 @@ and the bars recompute in the page.
 """),
     code('''
 def price_of(gid):  # the chosen provider's latest price, else the latest from any provider, else None
-    for source in (provider, None):
-        try:
-            return price_or_latest("price", None, gid, provider=source)
-        except InputError:
-            pass
+    try:
+        return price_or_latest("price", None, gid, provider=provider, any_provider=True)
+    except InputError:
+        return None
 
 rows = []
 for gid, name in data.gpus()[["gpu_id", "name"]].itertuples(index=False):
@@ -719,8 +718,7 @@ samples_per_s_per_gpu_a100 = validate("samples_per_s_per_gpu_a100", samples_per_
 bytes_per_sample = validate("bytes_per_sample", bytes_per_sample, "positive")
 '''),
     code(SETUP + '''
-from gpuplan import runtime, scaling
-from gpuplan.errors import InputError'''),
+from gpuplan import runtime, scaling'''),
     md("""
 ## Efficiency from 1 to 1024 GPUs
 
@@ -772,15 +770,8 @@ Every (GPU, count) option's hours to train and cost at the chosen prices; the Pa
 both faster and cheaper) are joined.
 """),
     code('''
-prices = {}
-for gid in gpu_ids:
-    name, given = user_prices.get(gid, ("price", None))
-    for source in (provider, None):
-        try:
-            prices[gid] = price_or_latest(name, given, gid, provider=source)["usd_per_gpu_hour"]
-            break
-        except InputError:
-            pass
+prices = {gid: price_or_latest(*user_prices.get(gid, ("price", None)), gid, provider=provider,
+                               any_provider=True)["usd_per_gpu_hour"] for gid in gpu_ids}
 front = scaling.frontier(params_billions * 1e9, tokens_billions * 1e9, list(prices), prices=prices)
 front["setup"] = front["gpu_id"].map(setup_label)
 pareto = front[front["pareto"]]
