@@ -11,11 +11,30 @@ Formulas and their sources (see ../shared/reference/formulas.md §6):
       mfu = (3·flops_per_seq + 3·attn_flops_per_seq) · seq_per_sec / (n_gpu · peak_flops)
 
   so per trained token: ``6·P + 12·L·d·s`` FLOPs (normalisation, activations and residuals excluded).
+- Activation checkpointing (full recomputation) runs every layer's forward twice: ``8·P + 16·L·d·s`` FLOPs per
+  token executed (llm-foundry: "HFU uses 4 instead of 3 when activation checkpointing is on"; stas00
+  ``training/performance/README.md``: "the factor of 4 is used with activation/gradient checkpointing,
+  otherwise it will be 3").
+- LoRA / QLoRA (a frozen base): forward ``2·P`` and the backward through the activations ``2·P`` are still
+  needed, the weight-gradient GEMMs of the frozen weights (``2·P``) are not, so ``4·P + 12·L·d·s`` per token
+  (the attention-score matmuls have no weights: their forward and backward stay; adapter FLOPs, ~6·P_adapter,
+  are negligible). **Derived assumption** from the 2PD / 4PD split of Transformer Math 101; the LoRA paper
+  (Hu et al. 2021, arXiv 2106.09685, §4.2) reports the direction — "a 25% speedup during training on GPT-3
+  175B compared to full fine-tuning as we do not need to calculate the gradient for the vast majority of the
+  parameters" — below the 1.5× that 6P → 4P would give, because non-GEMM work does not shrink. QLoRA's
+  dequantization is not counted.
 - Prefill ``2·P`` per token (the forward half of the above); decode is memory-bound: every generated step
-  reads all weights (and the KV cache) once, so ``seconds/step ≥ bytes read / memory bandwidth``.
+  reads all weights and the KV cache of every sequence once, so ``seconds/step ≥ (weight bytes +
+  kv_bytes_per_token × context × batch) / memory bandwidth`` (stas00 inference/README.md).
 - Achieved throughput = dense peak of the chosen precision (``gpus.*_dense`` columns) × MFU. MFU is a
   **fitted assumption**, never guessed: :func:`fit_mfu` fits it to the MosaicML MPT rows of the
   ``benchmarks`` table and derives a documented fallback for GPUs without such rows (see its docstring).
+  Half of those runs used activation checkpointing (``MPT_ACTIVATION_CHECKPOINTING``): their published MFU
+  counts 6·P but the GPUs executed 8·P, so the fit uses each run's hardware utilisation (HFU = MFU × 4/3 for
+  them, = MFU otherwise). The fitted "mfu" is thus the utilisation of a run *without* recomputation, and
+  ``runtime_estimate(checkpointing=True)`` divides the 4/3 larger executed FLOPs by the same value. (Before,
+  the fit mixed both kinds of run: it under-stated plain runs by up to 1/4 and, with a 4/3 on top, would have
+  counted the recomputation twice for checkpointed ones.)
 
 Known disagreement kept visible: the MPT MFU values use each GPU's own peak, so "A100 MFU looks higher"
 (MosaicML's own note) — an H100 reaches more FLOP/s at a lower MFU.
@@ -44,7 +63,7 @@ PEAK_COLUMN = {
 }
 #: bytes per weight for the memory-bound decode estimate (stas00 inference/README.md, formulas.md §1)
 WEIGHT_BYTES = {"fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
-TASKS = ("pretrain", "finetune", "inference")
+TASKS = ("pretrain", "finetune", "inference", "lora")
 
 #: MPT architectures of the MosaicML benchmark rows (used before the ``models`` table, whose rounded or
 #: Hugging Face counts would not reproduce MosaicML's MFU): NumParams at seq 2048 from llm-foundry scripts/train/benchmarking/README.md (the same table the
@@ -56,6 +75,26 @@ MPT_ARCHITECTURES = {
     "mpt-30b": (29_975_214_080, 48, 7168),
     "mpt-70b": (64_862_437_376, 80, 8192),
 }
+
+#: Activation checkpointing of the MosaicML benchmark runs, from the "Activation Checkpointing" column of the
+#: same llm-foundry tables (their HFU = MFU × 4/3 exactly when it is True), keyed by
+#: (model, gpu_id, gpu_count, precision, seq). Runs not listed are taken as run without checkpointing.
+MPT_ACTIVATION_CHECKPOINTING = {
+    ("mpt-7b", "h100-sxm5-80gb", 8, "bf16", 2048): False,    # MFU 46.44, HFU 46.44
+    ("mpt-13b", "h100-sxm5-80gb", 8, "bf16", 2048): False,   # 39.79 / 39.79
+    ("mpt-30b", "h100-sxm5-80gb", 8, "bf16", 2048): True,    # 38.11 / 50.82
+    ("mpt-70b", "h100-sxm5-80gb", 64, "bf16", 2048): True,   # 42.57 / 56.76
+    ("mpt-7b", "a100-sxm4-80gb", 8, "bf16", 2048): False,    # 64.23 / 64.23
+    ("mpt-13b", "a100-sxm4-80gb", 8, "bf16", 2048): False,   # 59.57 / 59.57
+    ("mpt-30b", "a100-sxm4-80gb", 8, "bf16", 2048): True,    # 55.3 / 73.74
+    ("mpt-70b", "a100-sxm4-80gb", 64, "bf16", 2048): True,   # 53.33 / 71.1
+    ("mpt-7b", "a100-sxm4-40gb", 8, "bf16", 2048): True,     # 50.92 / 67.89
+    ("mpt-13b", "a100-sxm4-40gb", 8, "bf16", 2048): True,    # 43.94 / 58.58
+    ("mpt-70b", "a100-sxm4-40gb", 64, "bf16", 2048): True,   # 35.87 / 47.82
+    ("mpt-3b", "h100-sxm5-80gb", 8, "fp8", 2048): False,     # 27.7 / 27.7
+}
+#: Executed FLOPs with full activation checkpointing relative to without: one more forward (2 of 6 parts)
+CHECKPOINTING_FACTOR = 4 / 3
 
 _PRECISION_RE = re.compile(r"\b(fp32|tf32|bf16|fp16|fp8|int8)\b")
 _SEQ_RE = re.compile(r"seq(?:uence)?[ _-]*len(?:gth)?\D{0,3}(\d+)", re.IGNORECASE)
@@ -76,18 +115,27 @@ def attention_flops_per_token(layers: int, hidden_size: int, seq: int) -> float:
     return 4.0 * layers * hidden_size * seq
 
 
-def training_flops_per_token(params: float, *, layers=None, hidden_size=None, seq=None) -> float:
-    """``6·P`` (Transformer Math 101) plus ``3 × 4·L·d·s`` (llm-foundry) when layers, hidden and seq are given."""
-    flops = 6.0 * _positive("params", params)
+def training_flops_per_token(params: float, *, layers=None, hidden_size=None, seq=None,
+                             checkpointing: bool = False, lora: bool = False) -> float:
+    """FLOPs executed per trained token: ``6·P`` (Transformer Math 101: forward 2P, backward 4P) plus
+    ``3 × 4·L·d·s`` (llm-foundry) when layers, hidden and seq are given. ``checkpointing`` adds one more
+    forward (``+2·P + 4·L·d·s``: llm-foundry's HFU factor 4 instead of 3); ``lora`` drops the frozen weights'
+    gradient GEMMs (``-2·P``; module docstring: a derived assumption)."""
+    params = _positive("params", params)
+    passes = 3 + (1 if checkpointing else 0)  # forward, backward (two), recomputed forward
+    flops = 2.0 * params * (passes - (1 if lora else 0))
     if layers and hidden_size and seq:
-        flops += 3.0 * attention_flops_per_token(layers, hidden_size, seq)
+        flops += passes * attention_flops_per_token(layers, hidden_size, seq)
     return flops
 
 
-def training_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None) -> float:
+def training_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None,
+                   checkpointing: bool = False, lora: bool = False) -> float:
     """Training FLOPs for ``tokens`` tokens: ``D·(6·P + 12·L·d·s)``; the attention term only when all three
-    of layers, hidden_size and seq are given (EleutherAI Transformer Math 101; MosaicML llm-foundry)."""
-    per_token = training_flops_per_token(params, layers=layers, hidden_size=hidden_size, seq=seq)
+    of layers, hidden_size and seq are given (EleutherAI Transformer Math 101; MosaicML llm-foundry).
+    ``checkpointing``: ``D·(8·P + 16·L·d·s)``; ``lora``: ``D·(4·P + 12·L·d·s)`` (both: ``6·P + 16·L·d·s``)."""
+    per_token = training_flops_per_token(params, layers=layers, hidden_size=hidden_size, seq=seq,
+                                         checkpointing=checkpointing, lora=lora)
     return per_token * _positive("tokens", tokens)
 
 
@@ -164,7 +212,8 @@ def mfu_observations() -> pd.DataFrame:
     known: the MFU it implies by the llm-foundry formula, and the MFU printed in its notes (if any).
 
     Columns: benchmark_id, gpu_id, model, gpu_count, precision, seq, params, tokens_per_s_per_gpu,
-    flops_per_token, peak_tflops, mfu, published_mfu.
+    flops_per_token, peak_tflops, mfu, published_mfu, activation_checkpointing
+    (``MPT_ACTIVATION_CHECKPOINTING``), hfu (hardware FLOPs utilisation: mfu × 4/3 with checkpointing).
     """
     bench = data.benchmarks()
     unit = bench["unit"].str.lower().str.replace(" ", "")
@@ -184,12 +233,16 @@ def mfu_observations() -> pd.DataFrame:
             continue
         fpt = training_flops_per_token(params, layers=layers, hidden_size=hidden, seq=int(seq.group(1)))
         published = _MFU_NOTE_RE.search(row.notes or "") if isinstance(row.notes, str) else None
+        ckpt = MPT_ACTIVATION_CHECKPOINTING.get(
+            (str(row.model).strip().lower(), row.gpu_id, int(row.gpu_count), precision, int(seq.group(1))), False)
+        mfu = fpt * float(row.value) / peak
         out.append({
             "benchmark_id": row.benchmark_id, "gpu_id": row.gpu_id, "model": row.model,
             "gpu_count": row.gpu_count, "precision": precision, "seq": int(seq.group(1)), "params": params,
             "tokens_per_s_per_gpu": float(row.value), "flops_per_token": fpt, "peak_tflops": peak / 1e12,
-            "mfu": fpt * float(row.value) / peak,
+            "mfu": mfu,
             "published_mfu": float(published.group(1)) / 100 if published else float("nan"),
+            "activation_checkpointing": ckpt, "hfu": mfu * (CHECKPOINTING_FACTOR if ckpt else 1.0),
         })
     return pd.DataFrame(out)
 
@@ -219,15 +272,19 @@ def _fit_mfu_cached(data_hash: str) -> pd.DataFrame:
     peaks = gpus.set_index("gpu_id")[list(PEAK_COLUMN.values())]
     rows: dict[tuple[str, str], dict] = {}
 
-    # 1. direct fit: median of the MPT rows' MFU; band = min..max; error = how far the one fitted MFU is from
-    #    each row's own MFU (= the relative error of the tokens/s it predicts for that row)
+    # 1. direct fit: median of the MPT rows' hardware utilisation (HFU: MFU × 4/3 for the runs that recomputed
+    #    activations, so that every row counts the FLOPs its GPUs executed); band = min..max; error = how far
+    #    the one fitted value is from each row's own (= the relative error of the tokens/s it predicts for that
+    #    row when the row's checkpointing is passed to runtime_estimate)
     for (gpu_id, precision), grp in obs.groupby(["gpu_id", "precision"]):
-        mfu = float(grp["mfu"].median())
+        mfu = float(grp["hfu"].median())
+        n_ckpt = int(grp["activation_checkpointing"].sum())
         rows[(gpu_id, precision)] = {
-            "mfu": mfu, "mfu_low": float(grp["mfu"].min()), "mfu_high": float(grp["mfu"].max()),
-            "n_points": len(grp), "rel_error": float((mfu / grp["mfu"] - 1).abs().median()),
+            "mfu": mfu, "mfu_low": float(grp["hfu"].min()), "mfu_high": float(grp["hfu"].max()),
+            "n_points": len(grp), "rel_error": float((mfu / grp["hfu"] - 1).abs().median()),
             "method": "fit",
-            "basis": f"median MFU of {len(grp)} MosaicML MPT rows ({', '.join(grp['model'])})",
+            "basis": f"median utilisation of {len(grp)} MosaicML MPT rows ({', '.join(grp['model'])}; "
+                     f"{n_ckpt} with activation checkpointing, counted at 8·P)",
         }
     direct = dict(rows)
 
@@ -307,10 +364,13 @@ def fit_mfu() -> pd.DataFrame:
     Columns: gpu_id, precision, mfu, mfu_low, mfu_high, n_points, rel_error, method, basis. Methods, in
     order of preference:
 
-    - ``fit``: the median MFU of the MosaicML MPT pretraining rows (tokens/s/GPU, seq 2048) for that GPU and
-      precision, with MFU computed exactly as llm-foundry does (6·P + 12·L·d·s FLOPs per token over the
-      dense peak); ``mfu_low``/``mfu_high`` are the min/max over those rows and ``rel_error`` the median
-      relative error of the tokens/s that the single fitted MFU predicts for each row.
+    - ``fit``: the median utilisation of the MosaicML MPT pretraining rows (tokens/s/GPU, seq 2048) for that
+      GPU and precision, with MFU computed exactly as llm-foundry does (6·P + 12·L·d·s FLOPs per token over the
+      dense peak) and converted to HFU (× 4/3) for the runs that used activation checkpointing
+      (``MPT_ACTIVATION_CHECKPOINTING``): the value is the utilisation of a run without recomputation, which
+      ``runtime_estimate(checkpointing=True)`` applies to 4/3 the FLOPs. ``mfu_low``/``mfu_high`` are the
+      min/max over those rows and ``rel_error`` the median relative error of the tokens/s that the single
+      fitted value predicts for each row (with that row's checkpointing).
     - ``mamf``: the GPU's achievable-matmul ratio (stas00 MAMF rows: measured / dense peak) times the
       MFU-per-MAMF-ratio of the fitted GPUs (same architecture when available; band = min..max over them).
       Assumes end-to-end efficiency tracks achievable matmul efficiency.
@@ -408,7 +468,9 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
 # ----------------------------------------------------------------------------------------- runtime
 @dataclass(frozen=True)
 class RuntimeEstimate:
-    """Hours for one job. ``hours_low``/``hours_high`` come from the MFU band (high MFU → low hours)."""
+    """Hours for one job. ``hours_low``/``hours_high`` come from the MFU band (high MFU → low hours).
+    ``flops`` are the FLOPs executed (with the recomputed forward when ``checkpointing``);
+    ``kv_bytes_per_step`` the KV-cache bytes one decode step reads (0 when no ``context`` was given)."""
 
     hours: float
     hours_low: float
@@ -424,32 +486,55 @@ class RuntimeEstimate:
     precision: str
     task: str
     bound: str  # 'compute' or 'memory' (inference decode)
+    checkpointing: bool = False
+    context: int | None = None
+    kv_bytes_per_step: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+def _whole(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(name, f"must be a whole number >= 1 (got {value!r})")
+    return value
+
+
 def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1, precision: str = "bf16",
                      task: str = "pretrain", mfu: float | None = None, layers: int | None = None,
-                     hidden_size: int | None = None, seq: int | None = None, batch: int = 1) -> RuntimeEstimate:
+                     hidden_size: int | None = None, seq: int | None = None, batch: int = 1,
+                     checkpointing: bool = False, context: int | None = None,
+                     kv_bytes_per_token: float | None = None) -> RuntimeEstimate:
     """Hours to process ``tokens`` tokens with a ``params``-parameter model on ``gpus`` × ``gpu_id``.
 
-    - pretrain / finetune (full fine-tune): :func:`training_flops` / (gpus · dense peak · MFU). A LoRA run
-      skips the frozen weights' gradient matmuls (≈ 1/3 of the FLOPs) — not modelled, so this is an upper
-      bound for LoRA.
+    - pretrain / finetune (full fine-tune): :func:`training_flops` / (gpus · dense peak · MFU).
+      ``checkpointing=True`` (full activation recomputation) counts the extra forward: 8·P + 16·L·d·s per
+      token instead of 6·P + 12·L·d·s (llm-foundry HFU note; the MFU fit is on the same hardware-FLOPs basis,
+      see :func:`fit_mfu`).
+    - lora: LoRA/QLoRA over a frozen base, 4·P + 12·L·d·s per token (no weight gradients for the frozen
+      weights — a derived assumption, see the module docstring); ``checkpointing`` adds 2·P + 4·L·d·s.
     - inference: the larger of prefill-style compute (2·P per token at the same MFU) and memory-bound decode
       (:func:`decode_seconds_per_token`: all weight bytes at ``precision`` read once per step over the summed
-      memory bandwidth, ``tokens / batch`` steps; KV-cache reads not included, so a lower bound).
+      memory bandwidth, ``tokens / batch`` steps). With ``context`` (tokens held in the KV cache per sequence
+      during decoding — for a prompt of p tokens generating n, about p + n/2 on average) each step also reads
+      ``kv_bytes_per_token × context × batch`` bytes (``kv_bytes_per_token`` is required then, e.g.
+      ``memory.Architecture.from_model(name).kv_cache_bytes_per_token("bf16")``). Without ``context`` the
+      KV-cache reads are left out (the earlier behaviour), which makes the decode time a lower bound.
 
     Scaling across ``gpus`` is taken as linear here (the MFU fits come from 8-64 GPU runs that already pay
     their communication); :mod:`gpuplan.scaling` models the all-reduce explicitly.
-    ``mfu`` overrides the fitted default (then low = high = mfu).
+    ``mfu`` overrides the fitted default (then low = high = mfu); it is the utilisation of the FLOPs executed.
     """
     if task not in TASKS:
         raise InputError("task", f"must be one of {', '.join(TASKS)} (got {task!r})")
     gpu_id = data.resolve_gpu(gpu_id)
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise InputError("gpus", f"must be a whole number >= 1 (got {gpus!r})")
+    gpus = _whole("gpus", gpus)
+    if not isinstance(checkpointing, bool):
+        raise InputError("checkpointing", f"must be true or false (got {checkpointing!r})")
+    if checkpointing and task == "inference":
+        raise InputError("checkpointing", "only applies to training tasks (pretrain, finetune, lora)")
+    if context is not None and task != "inference":
+        raise InputError("context", "only applies to task=inference (the KV cache read while decoding)")
     peak = peak_flops(gpu_id, precision)
     if mfu is None:
         fit = default_mfu(gpu_id, precision)
@@ -463,16 +548,22 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
     if task == "inference":
         flops = prefill_flops(params, tokens, **arch)
     else:
-        flops = training_flops(params, tokens, **arch)
+        flops = training_flops(params, tokens, **arch, checkpointing=checkpointing, lora=task == "lora")
     compute = {"mid": flops / (gpus * peak * mfu), "fast": flops / (gpus * peak * mfu_high),
                "slow": flops / (gpus * peak * mfu_low)}
     bound = "compute"
+    kv_step = 0.0
     if task == "inference":
-        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise InputError("batch", f"must be a whole number >= 1 (got {batch!r})")
+        batch = _whole("batch", batch)
+        if context is not None:
+            context = _whole("context", context)
+            if kv_bytes_per_token is None:
+                raise InputError("kv_bytes_per_token", "needed with context, e.g. memory.Architecture"
+                                                       ".from_model(name).kv_cache_bytes_per_token('bf16')")
+            kv_step = _positive("kv_bytes_per_token", kv_bytes_per_token) * context * batch
         bandwidth = data.gpu(gpu_id).get("memory_bandwidth_gbps")
         if bandwidth is not None and pd.notna(bandwidth):
-            step = decode_seconds_per_token(params * WEIGHT_BYTES[precision], 0.0, gpus * float(bandwidth))
+            step = decode_seconds_per_token(params * WEIGHT_BYTES[precision], kv_step, gpus * float(bandwidth))
             memory = step * tokens / batch
             if memory > compute["mid"]:
                 bound = "memory"
@@ -481,4 +572,5 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
     return RuntimeEstimate(
         hours=hours, hours_low=compute["fast"] / 3600, hours_high=compute["slow"] / 3600, gpu_hours=hours * gpus,
         mfu=float(mfu), mfu_low=float(mfu_low), mfu_high=float(mfu_high), mfu_method=method, flops=flops,
-        gpu_id=gpu_id, gpus=gpus, precision=precision, task=task, bound=bound)
+        gpu_id=gpu_id, gpus=gpus, precision=precision, task=task, bound=bound, checkpointing=checkpointing,
+        context=context, kv_bytes_per_step=kv_step)
