@@ -338,13 +338,20 @@ glue("max_batch", int(largest_batch), display=False)
 glue("max_context", int(longest) if longest is not None else 0, display=False)
 glue("min_gpus", int(count.gpus) if count.gpus else 0, display=False)
 glue("min_gpus_message", count.message, display=False)
-charts.table(pd.DataFrame({"question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed"],
-                           "answer": [f"{largest_batch:,}", f"{longest:,}" if longest is not None else "n/a (not an LLM)",
-                                      count.message]}), caption=f"On {limits_gpu}", name="limits")
+full = memory.min_gpus(model, limits_gpu, **(options | {"mode": "full", "precision": "bf16"}), batch=1, seq=seq,
+                       zero_stage=zero_stage)
+glue("min_gpus_full_finetune", int(full.gpus) if full.gpus else 0, display=False)
+glue("min_gpus_full_finetune_message", full.message, display=False)
+charts.table(pd.DataFrame({
+    "question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed (this workload)",
+                 f"GPUs needed for a full bf16 fine-tune, batch 1, ZeRO-{zero_stage}"],
+    "answer": [f"{largest_batch:,}", f"{longest:,}" if longest is not None else "n/a (not an LLM)", count.message,
+               full.message]}), caption=f"On {limits_gpu}", name="limits")
 '''),
     md("""
 On `limits_gpu` the largest batch that fits is {glue:text}`max_batch`, the longest context at this batch
-{glue:text}`max_context` tokens, and the workload {glue:text}`min_gpus_message`.
+{glue:text}`max_context` tokens, and the workload {glue:text}`min_gpus_message`. A full fine-tune of the same
+model (batch 1 per GPU, with the chosen ZeRO/FSDP stage) {glue:text}`min_gpus_full_finetune_message`.
 
 ## The articles' VRAM rules
 
