@@ -87,10 +87,10 @@ def declared_parameters(paths: list[Path] | None = None) -> dict[str, dict[str, 
     """
     import papermill
 
+    # papermill logs "Unable to parse line ..." for annotations like `float | None`; the tree below reads them
+    logging.getLogger("papermill.translators").setLevel(logging.ERROR)
     declared: dict[str, dict[str, dict]] = {}
     for path in paths if paths is not None else notebooks():
-        # papermill logs "Unable to parse line ..." for annotations like `float | None`; the tree below reads them
-        logging.getLogger("papermill.translators").setLevel(logging.ERROR)
         params = dict(papermill.inspect_notebook(str(path)))
         nb = nbformat.read(path, as_version=4)
         index = _parameters_cell(nb)
@@ -225,20 +225,41 @@ def exec_key(path: Path, params: dict[str, Any], data_hash: str) -> str:
     return _sha256(source, json.dumps(params, sort_keys=True, default=str).encode(), data_hash.encode(), code)
 
 
-def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+_ALTAIR_ID = re.compile(r"altair-viz-[0-9a-f]{32}")
+
+
+def normalize(nb: nbformat.NotebookNode, name: str | None = None) -> nbformat.NotebookNode:
     """Drop volatile metadata so a diff of an executed notebook shows only real changes.
 
     Removed: papermill's notebook and cell metadata (timestamps, durations, paths), the kernel's per-cell
     ``execution`` timestamps, the kernel's ``language_info`` details (Python patch release, lexers; only
     ``name: python`` stays, as in tools/make_notebooks.py) and the empty ``tags`` papermill adds.
+
+    With ``name`` (the notebook's file name), Altair's random element ids (``altair-viz-`` + uuid4 hex, the only
+    random text in the outputs, see tests/sanitize.cfg) become a hash of name, cell index and order, so
+    re-executing an unchanged notebook gives identical files (ids only need to be unique within a page).
     """
     nb.metadata.pop("papermill", None)
     nb.metadata["language_info"] = {"name": "python"}
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.metadata.get("tags") == []:
             del cell.metadata["tags"]
+        if name is None:
+            continue
+        stable: dict[str, str] = {}
+
+        def replace(match: re.Match, index: int = index, stable: dict = stable) -> str:
+            if match.group(0) not in stable:
+                digest = hashlib.sha256(f"{name}/{index}/{len(stable)}".encode()).hexdigest()[:32]
+                stable[match.group(0)] = f"altair-viz-{digest}"
+            return stable[match.group(0)]
+
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                if isinstance(value, str):
+                    output["data"][mime] = _ALTAIR_ID.sub(replace, value)
     return nb
 
 
@@ -262,7 +283,7 @@ def execute(path: Path, output: Path, params: dict[str, Any], key: str | None = 
             raise BookError(f"{path.name}: cell {err.exec_count} failed: {detail}") from None
         except Exception as err:  # kernel died, cell timeout, ...: still one line
             raise BookError(f"{path.name}: {type(err).__name__}: {str(err).strip().splitlines()[0]}") from None
-        nb = normalize(nbformat.read(executed, as_version=4))
+        nb = normalize(nbformat.read(executed, as_version=4), path.name)
         if key is not None:
             nb.metadata[_METADATA_KEY] = {"exec_key": key}
         nbformat.write(nb, executed)

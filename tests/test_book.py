@@ -6,6 +6,7 @@ gpu_count: int = 8 and label = 'demo', and validates the first two with gpuplan.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,27 @@ def test_failing_notebook_is_one_line(tmp_path):
     assert _one_line(err.value).startswith("broken.ipynb: cell ")
     assert "ZeroDivisionError" in str(err.value)
     assert not (tmp_path / "out" / "broken.ipynb").exists()
+
+
+def test_normalize_with_name_makes_altair_ids_stable():
+    def run(uuid_a: str, uuid_b: str) -> nbformat.NotebookNode:
+        html_a = f'<div id="altair-viz-{uuid_a}"></div><script>get("altair-viz-{uuid_a}")</script>'
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
+                        "execute_result", data={"text/html": html_a, "text/plain": "alt.Chart(...)"},
+                        execution_count=1)]),
+                    nbformat.v4.new_code_cell("chart2", outputs=[nbformat.v4.new_output(
+                        "display_data", data={"text/html": f'<div id="altair-viz-{uuid_b}"></div>'})])]
+        return book.normalize(nb, "03_cost.ipynb")
+
+    first, second = run("a" * 32, "b" * 32), run("1" * 32, "2" * 32)
+    assert [c.outputs for c in first.cells] == [c.outputs for c in second.cells]  # fresh uuids, same file
+    html_a = first.cells[0].outputs[0]["data"]["text/html"]
+    ids = set(re.findall(r"altair-viz-[0-9a-f]{32}", html_a))
+    assert len(ids) == 1 and "a" * 32 not in html_a  # one chart keeps one (new) id in all its places
+    assert ids.isdisjoint(re.findall(r"altair-viz-[0-9a-f]{32}", first.cells[1].outputs[0]["data"]["text/html"]))
+    # without a name, outputs are left alone (the committed-baseline check only looks at metadata)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("c", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "altair-viz-" + "c" * 32})])]
+    assert book.normalize(nb).cells[0].outputs[0]["data"]["text/html"] == "altair-viz-" + "c" * 32
