@@ -494,8 +494,8 @@ def _init_worker(kernel_name: str, cwd: str) -> None:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-    # papermill warns "Passed unknown parameter" for annotations its regex cannot read (see notebook_parameters)
-    logging.getLogger("papermill").setLevel(logging.ERROR)
+    # papermill warns "Passed unknown parameter" for annotations its regex cannot read (notebook_parameters)
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)  # errors go to the runs table instead
     _Worker.kernel_name, _Worker.cwd = kernel_name, cwd
     _register_engine()
     _start_kernel()
@@ -627,6 +627,7 @@ class BatchResult:
     ok: int
     failed: int
     out_dir: Path
+    errors: dict[str, str] = field(default_factory=dict)  # run_id -> error of this call's failed runs
 
     @property
     def table(self) -> Path:
@@ -725,6 +726,7 @@ def run_batch(
                     ok += 1
                 else:
                     failed += 1
+                    result.errors[row["run_id"]] = row["error"]
                 bar.update(task, advance=1, failed=failed)
         pool.close()
         pool.join()

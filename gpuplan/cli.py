@@ -514,6 +514,8 @@ def batch_command(
         raise typer.Exit(130) from None
     typer.echo(f"{result.total} runs: {result.ok} ok, {result.failed} failed, {result.skipped} already done, "
                f"{result.recovered} recovered -> {result.table}")  # fmt: skip
+    for run_id, error in list(result.errors.items())[:3]:
+        typer.echo(f"failed {run_id}: {error}", err=True)
     if result.failed:
         raise typer.Exit(1)
 
