@@ -7,6 +7,7 @@ the same kernel survived) and `kernel_pid` (the kernel's process id).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -208,8 +209,21 @@ def test_sigkill_then_restart_completes_without_redoing_or_duplicating(tmp_path)
     try:
         _wait_for(lambda: len(list(out.glob("*.ipynb"))) >= 2)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the batch, its worker and (own session) kernel watchdog
+        os.kill(proc.pid, signal.SIGKILL)  # the batch's main process only, as the OOM killer would
         proc.wait()
+
+    def group_gone() -> bool:  # its worker notices (PR_SET_PDEATHSIG), kills its kernel and exits
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    try:
+        _wait_for(group_gone, timeout_s=20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.ipynb")}
     assert 2 <= len(before) < 6
     result = batch.run_batch(path, out, jobs=2, progress=False)
