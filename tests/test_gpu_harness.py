@@ -210,5 +210,8 @@ def test_calibration_page_executes_and_says_whether_a_gpu_run_exists(tmp_path):
     shown = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
     if not runs:
         assert "No GPU run was available for this edition." in shown
-    # the Korthikanti working-layer term is 17 copies of b·s·h at 2 bytes: (16·2 + 2) / 2 (formulas.md §3a)
-    assert float(glued["gpuplan_k"]) == 17.0
+    # the Korthikanti working-layer term is 17 copies of b·s·h at 2 bytes: (16·2 + 2) / 2 (formulas.md §3a);
+    # the gated-block count for Llama-3.1-8B (h 4096, q 4096, kv 1024, f 14336) is, in bytes per token and
+    # hidden unit: 2 RMSNorms × (4 + 2) + 2·(1 + 1 + 0.25 + 0.25 + 1) + 2·(1 + 4 · 3.5) = 12 + 7 + 30 = 49 → 24.5
+    assert float(glued["korthikanti_k"]) == 17.0
+    assert float(glued["gpuplan_k_llama"]) == (12 + 7 + 30) / 2 == 24.5
