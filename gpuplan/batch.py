@@ -821,7 +821,17 @@ def report(out_dir: str | Path, y: str | None = None) -> Path:
         svg = chart_svg(chart)
     counts = frame["status"].value_counts().to_dict()
     notebooks = ", ".join(sorted(set(frame["notebook"].astype(str))))
-    table = frame.drop(columns=["parameters"]).to_html(index=False, na_rep="", classes="runs", border=0)
+    # parameters and results first, bookkeeping last; each output notebook linked (same folder)
+    head = ["run_id", "status"]
+    tail = [c for c in META_COLUMNS if c not in head and c != "parameters"]
+    def cell(value: Any) -> str:
+        if value is None or (isinstance(value, float) and value != value):  # None / NaN
+            return ""
+        return f"{value:.6g}" if isinstance(value, float) else html.escape(str(value))
+
+    shown = frame[head + [c for c in frame.columns if c not in META_COLUMNS] + tail].astype(object).map(cell)
+    shown["output"] = [f'<a href="{o}">{o}</a>' if o else "" for o in shown["output"]]
+    table = shown.to_html(index=False, classes="runs", border=0, escape=False)  # cells escaped by cell()
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gpuplan batch report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em}} table.runs{{border-collapse:collapse;font-size:13px}}
