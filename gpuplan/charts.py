@@ -51,16 +51,16 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, *, tit
 
 
 def price_history(df: pd.DataFrame, *, title: str = "On-demand price per GPU-hour over time") -> alt.Chart:
-    """Price observations (``date_observed``, ``usd_per_gpu_hour``) as points joined per GPU; colour = GPU,
-    shape = provider. Expects columns gpu, provider, date_observed, usd_per_gpu_hour (+ source_id)."""
+    """Price observations (``date_observed``, ``usd_per_gpu_hour``) as points, colour = GPU, with one line
+    per GPU and provider (how that provider's price moved). Expects columns gpu, provider, date_observed,
+    usd_per_gpu_hour (+ kind, source_id for the tooltip)."""
     base = alt.Chart(df, title=title, width=WIDTH, height=320).encode(
         x=alt.X("date_observed:T", title="date observed"),
         y=alt.Y("usd_per_gpu_hour:Q", title="USD per GPU-hour"),
-        color=alt.Color("gpu:N", title="GPU"),
+        color=alt.Color("gpu:N", title="GPU", legend=alt.Legend(labelLimit=400)),
         tooltip=_fields(df, ["gpu", "provider", "kind", "date_observed", "usd_per_gpu_hour", "source_id"]),
     )
-    return base.mark_line(opacity=0.4) + base.mark_point(filled=True, size=60).encode(
-        shape=alt.Shape("provider:N", title="provider", legend=None))
+    return base.mark_line(opacity=0.5).encode(detail="provider:N") + base.mark_point(filled=True, size=60)
 
 
 def memory_breakdown(components: pd.DataFrame, capacities: pd.DataFrame, *,

@@ -71,6 +71,7 @@ below comes from the database built from `data/*.csv`; the `source_id` columns r
     params('''
 gpus: list | None = None  # GPU ids or aliases to show (e.g. ["A100 80GB SXM4", "h100-sxm5-80gb"]); None means every GPU in the data
 price_kind: str = "on-demand"  # price kind for the history and price-performance: on-demand, spot or reserved
+history_gpus: list = ["a100-sxm4-80gb", "h100-sxm5-80gb", "h200-sxm-141gb"]  # GPUs in the price-history chart
 history_gpu: str = "h100-sxm5-80gb"  # GPU whose hourly price history is summarized in the text
 baseline_gpu: str = "a100-sxm4-80gb"  # GPU the MLPerf speedups are measured against
 '''),
@@ -80,6 +81,7 @@ from gpuplan.params import validate
 
 gpu_ids = validate("gpus", gpus, "gpus") if gpus is not None else list(data.gpus()["gpu_id"])
 price_kind = validate("price_kind", price_kind, "choice", choices=["on-demand", "spot", "reserved"])
+history_gpus = validate("history_gpus", history_gpus, "gpus")
 history_gpu = validate("history_gpu", history_gpu, "gpu")
 baseline_gpu = validate("baseline_gpu", baseline_gpu, "gpu")
 '''),
@@ -124,15 +126,15 @@ inference) gains less than compute-bound training.
     md("""
 ## Price history
 
-Every dated hourly price in the data for the chosen kind. A price is one provider's list price on the day it
-was observed; history is kept, so a provider's later price is a new point.
+Every dated hourly price in the data for the chosen kind and GPUs. A price is one provider's list price on the
+day it was observed; history is kept, so a provider's later price is a new point, joined to its earlier one.
 """),
     code('''
 history = data.query("""
     SELECT replace(g.name, 'NVIDIA ', '') AS gpu, p.provider, p.kind, p.date_observed, p.usd_per_gpu_hour, p.source_id
     FROM prices p JOIN gpus g USING (gpu_id)
     WHERE p.kind = ? AND list_contains(?, p.gpu_id) AND p.date_observed IS NOT NULL
-    ORDER BY p.date_observed, gpu, p.provider""", [price_kind, gpu_ids])
+    ORDER BY p.date_observed, gpu, p.provider""", [price_kind, history_gpus])
 charts.price_history(history, title=f"{price_kind} price per GPU-hour, as observed")
 '''),
     code('''
