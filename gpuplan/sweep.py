@@ -38,7 +38,7 @@ REQUIRED = SENSITIVITY_REQUIRED
 DEFAULTS = SENSITIVITY_DEFAULTS
 RESULTS = ["cost_per_job_usd_a", "cost_per_job_usd_b", "difference_usd", "cheaper", "breakeven_speedup",
            "breakeven_price_b"]  # fmt: skip
-MAX_POINTS = 20_000_000  # ~2 GB of float64 columns: beyond that, split the grid
+MAX_POINTS = 10_000_000  # 18 float64 columns × 10^7 rows ≈ 1.4 GB (+ temporaries): beyond that, split the grid
 
 
 def axis_values(name: str, spec: Any) -> np.ndarray:
@@ -53,19 +53,30 @@ def axis_values(name: str, spec: Any) -> np.ndarray:
                 num = int(spec["num"])
                 if num < 1 or num != spec["num"]:
                     raise ValueError
-                return np.linspace(start, stop, num)
-            step = float(spec["step"])
-            if not step > 0 or stop < start:
+            else:
+                step = float(spec["step"])
+                if not step > 0 or stop < start:
+                    raise ValueError
+                num = int((stop - start) / step + 0.5) + 1
+            if not (np.isfinite(start) and np.isfinite(stop)):
                 raise ValueError
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InputError(f"axes: {name}",
-                             f"bad range {spec!r} (num: whole number >= 1; step > 0; stop >= start)") from None
+                             f"bad range {spec!r} (finite start and stop; num: whole number >= 1; step > 0; "
+                             "stop >= start)") from None
+        if num > MAX_POINTS:
+            raise InputError(f"axes: {name}", f"{num:,} values is more than {MAX_POINTS:,}")
+        if "num" in spec:
+            return np.linspace(start, stop, num)
         # half a step of slack so that stop itself is included despite floating-point steps
         return np.arange(start, stop + step / 2, step)
     values = spec if isinstance(spec, list) else [spec]
     if not values or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
         raise InputError(f"axes: {name}", f"must be a number, a list of numbers or a range (got {spec!r})")
-    return np.asarray(values, dtype=float)
+    array = np.asarray(values, dtype=float)
+    if not np.isfinite(array).all():
+        raise InputError(f"axes: {name}", f"must be finite numbers (got {spec!r})")
+    return array
 
 
 def grid_frame(axes: dict[str, Any]) -> pd.DataFrame:

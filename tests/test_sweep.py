@@ -65,6 +65,11 @@ def test_axes_lists_linspace_and_step_ranges_make_the_product():
         ({"hours_a": 8, "speedup": [2, 0], "price_a": 1, "price_b": 2}, "speedup"),
         ({"hours_a": 8, "speedup": "fast", "price_a": 1, "price_b": 2}, "axes: speedup"),
         ({"hours_a": 8, "speedup": {"start": 1, "stop": 2}, "price_a": 1, "price_b": 2}, "axes: speedup"),
+        ({"hours_a": float("inf"), "speedup": 2, "price_a": 1, "price_b": 2}, "axes: hours_a"),
+        ({"hours_a": 8, "speedup": {"start": 1, "stop": float("inf"), "step": 1}, "price_a": 1, "price_b": 2},
+         "axes: speedup"),
+        ({"hours_a": 8, "speedup": {"start": 0, "stop": 1, "step": 1e-9}, "price_a": 1, "price_b": 2},
+         "axes: speedup"),  # 10^9 values: refused before any array is made
         ({"hours_a": 8, "speedup": {"start": 1, "stop": 4, "num": 10**4}, "price_a": 1,
           "price_b": {"start": 1, "stop": 9, "num": 10**4}}, "axes"),  # 10^8 points: too many
     ],
