@@ -65,6 +65,7 @@ from gpuplan.errors import InputError
 
 ENGINE_NAME = "gpuplan-warm"
 RUN_ID_DIGITS = 12
+MAX_RUNS = 100_000  # one notebook per run: beyond this, a vectorized sweep is the tool
 META_COLUMNS = ["run_id", "status", "duration_seconds", "error", "output", "notebook", "notebook_version",
                 "finished_at", "parameters"]
 _UMASK = os.umask(0o022)
@@ -306,6 +307,12 @@ def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
         for name, values in zip(names, lists):
             if not values:
                 raise InputError(f"axes: {name}", "has no values")
+        count = 1
+        for values in lists:
+            count *= len(values)
+        if count > MAX_RUNS:
+            raise InputError("axes", f"{count:,} runs is more than {MAX_RUNS:,} notebooks; for large grids of "
+                                     "cost and break-even inputs use `gpuplan sweep`")
         sets = [dict(zip(names, combo)) for combo in itertools.product(*lists)]
     elif kind == "runs":
         runs = spec["runs"]

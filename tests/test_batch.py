@@ -99,6 +99,9 @@ def test_run_id_depends_on_parameters_and_code_not_outputs():
         ("axes: {}\nruns: []\n", "grid", "exactly one of"),
         ("axes:\n  hours: []\n", "hours", "has no values"),
         ("colour: red\naxes:\n  hours: [1]\n", "colour", "unknown key"),
+        ("axes:\n" + "".join(f"  {n}: [{', '.join(str(v) for v in range(1, 21))}]\n" for n in
+                              ("hours", "price_usd_per_hour", "sleep_seconds", "utilization")), "axes",
+         "use `gpuplan sweep`"),  # 20^4 = 160,000 runs
     ],
 )
 def test_bad_grids_stop_before_any_run_with_one_line(tmp_path, body, field, words):
