@@ -294,3 +294,20 @@ def test_a_cell_over_the_time_limit_fails_that_run_and_the_next_gets_a_fresh_ker
     assert table.loc["failed", "error"].startswith("CellTimeoutError: A cell timed out")
     assert table.loc["failed", "duration_seconds"] < 30  # stopped at the limit, not after the 60 s sleep
     assert table.loc["ok", "cost_usd"] == 4.0
+
+
+def test_a_warm_run_matches_a_fresh_papermill_run(tmp_path):
+    import papermill
+
+    path = write_grid(tmp_path, "runs:\n  - {hours: 1}\n  - {hours: 5, label: warm}\n")
+    out = tmp_path / "out"
+    batch.run_batch(path, out, jobs=1, progress=False)  # the second run reuses the first run's kernel
+    second = rows(out).set_index("label_out").loc["warm"]
+    warm = nbformat.read(str(out / second["output"]), as_version=4)
+    fresh = papermill.execute_notebook(str(FIXTURE), None, parameters={"hours": 5.0, "label": "warm"},
+                                       progress_bar=False, kernel_name="python3")  # fmt: skip
+    assert [c.get("execution_count") for c in warm.cells] == [c.get("execution_count") for c in fresh.cells]
+    assert [c.source for c in warm.cells] == [c.source for c in fresh.cells]  # same injected parameters cell
+    glued = {k: v for k, v in batch.glue_values(fresh).items() if k != "kernel_pid"}
+    assert glued == {k: v for k, v in batch.glue_values(warm).items() if k != "kernel_pid"}
+    assert glued == {"cost_usd": 10.0, "label_out": "warm", "leaked": False}  # 2.0 × 5 / 1.0
