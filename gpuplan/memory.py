@@ -50,7 +50,8 @@ Components (``MemoryEstimate.components``, bytes **per GPU**, in this order)
     ``4·b·s·V`` in fp32, "in practice about 6·b·s·V" because a bf16 copy is made and upcast → we use
     6·b·s·V for bf16/fp16 and 4·b·s·V for fp32 training.
     Inference, peak of one layer (cookbook, for every block type — nothing is kept for a backward, so the
-    training count of a gated block would overstate it): ``s·b·h·(16·B + 2)`` for the prefill of ``seq`` tokens, plus fp32
+    training count of a gated block would overstate it): ``s·b·h·(16·B + 2)`` for the prefill of ``seq`` tokens,
+    plus fp32
     logits of the sampled position ``4·b·V``. B = 4 for fp32, else 2 (bf16/fp16 compute; fp8/int weights compute
     in bf16). Activations are per GPU (each data-parallel rank holds its own micro-batch) and are not divided by N.
 ``kv_cache`` (inference only)
@@ -411,7 +412,7 @@ def layer_activation_bytes(arch: Architecture, *, batch: int = 1, seq: int = 1, 
 
     ``"gelu"`` — Korthikanti et al. 2022 (arXiv 2205.05198, §4.1 / Table 2) for a GPT block (4h GeLU MLP,
     LayerNorm, dropout), generalised to activation width B by the EleutherAI cookbook:
-    ``s·b·h·(16·B + 2)`` (+ ``(2·B + 1)·a·s²·b`` scores without FlashAttention) — 34·s·b·h = 17 copies at B = 2.
+    ``s·b·h·(16·B + 2)`` (+ ``(2·B + 1)·a·s²·b`` scores without FlashAttention): 34·s·b·h = 17 copies at B = 2.
 
     ``"gated"`` — the same per-tensor accounting redone for a Llama-family block (SwiGLU/GeGLU MLP of width
     f = ``ffn_size``, RMSNorm, rotary embeddings, grouped-query attention, no dropout), counting what PyTorch
@@ -431,7 +432,8 @@ def layer_activation_bytes(arch: Architecture, *, batch: int = 1, seq: int = 1, 
       at B = 2, against GPT's 2·s·b·h + 2·(8·s·b·h) + s·b·h dropout mask = 19·s·b·h.
     * residual additions keep nothing; the score term without FlashAttention is Korthikanti's.
 
-    Llama-3.1-8B (q = h, kv = h/4, f = 3.5h), B = 2: 2·6 + 2·(1 + 1 + 0.5 + 1) + 2·(1 + 14) = 12 + 7 + 30 = 49·s·b·h bytes,
+    Llama-3.1-8B (q = h, kv = h/4, f = 3.5h), B = 2: 2·6 + 2·(1 + 1 + 0.5 + 1) + 2·(1 + 14) = 12 + 7 + 30
+    = 49·s·b·h bytes,
     24.5 copies of the bf16 hidden state (Korthikanti: 17; stas00 measured k = 28 for "one layer's working
     memory" — a peak that also holds transient temporaries, e.g. RMSNorm's fp32 products, so it is ≥ the saved
     set). Checked against PyTorch itself: ``torch.autograd.graph.saved_tensors_hooks`` on a transformers 5.17
@@ -611,7 +613,8 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
                              training=training)
     assumptions.append("activations per Korthikanti et al. 2022 (arXiv 2205.05198)"
                        + (", per-layer count redone for a gated-MLP/RMSNorm block (ffn "
-                          f"{arch.ffn_size}): {layer_activation_bytes(arch, bytes_per_value=act_bytes) / arch.hidden_size:g}"
+                          f"{arch.ffn_size}): "
+                          f"{layer_activation_bytes(arch, bytes_per_value=act_bytes) / arch.hidden_size:g}"
                           " bytes per token and hidden unit" if training and arch.mlp == "gated" else "")
                        + (", full activation checkpointing" if checkpointing and training else "")
                        + ("" if flash_attention else ", attention scores materialised (no FlashAttention)")

@@ -133,7 +133,8 @@ def training_flops(params: float, tokens: float, *, layers=None, hidden_size=Non
                    checkpointing: bool = False, lora: bool = False) -> float:
     """Training FLOPs for ``tokens`` tokens: ``D·(6·P + 12·L·d·s)``; the attention term only when all three
     of layers, hidden_size and seq are given (EleutherAI Transformer Math 101; MosaicML llm-foundry).
-    ``checkpointing``: ``D·(8·P + 16·L·d·s)``; ``lora``: ``D·(4·P + 12·L·d·s)`` (both: ``6·P + 16·L·d·s``)."""
+    ``checkpointing``: ``D·(8·P + 16·L·d·s)``; ``lora``: ``D·(4·P + 12·L·d·s)``; both:
+    ``D·(6·P + 16·L·d·s)``."""
     per_token = training_flops_per_token(params, layers=layers, hidden_size=hidden_size, seq=seq,
                                          checkpointing=checkpointing, lora=lora)
     return per_token * _positive("tokens", tokens)

@@ -201,7 +201,8 @@ def test_lora_skips_the_frozen_weight_gradients():
     est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, task="lora")
     assert est.flops == pytest.approx(2.8e19) and est.task == "lora"
     assert est.hours == pytest.approx(2.8e19 / 1.248e15 / 3600)
-    # the attention-score matmuls keep forward and backward (12·L·d·s); checkpointing adds a forward (2·P + 4·L·d·s)
+    # the attention-score matmuls keep forward and backward (12·L·d·s);
+    # checkpointing adds a forward (2·P + 4·L·d·s)
     assert runtime.training_flops_per_token(7e9, layers=32, hidden_size=4096, seq=2048, lora=True) == \
         pytest.approx(28e9 + 12 * 32 * 4096 * 2048)
     assert runtime.training_flops(7e9, 1, lora=True, checkpointing=True) == pytest.approx(42e9)
