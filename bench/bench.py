@@ -7,7 +7,8 @@ Not a test: it measures, with the median of ``--runs`` repetitions (default 3), 
 
 - book: a clean build (fresh output folder) and a no-change rebuild, through gpuplan.book.build(out=<temp>),
   the code `make book` runs, in a temporary output root so the shared _build/ is left alone.
-- notebooks: each notebooks/*.ipynb executed by papermill.execute_notebook with its default parameters.
+- notebooks: each notebooks/*.ipynb and book/*.ipynb executed by papermill.execute_notebook with its default
+  parameters.
 - grid: the 24 runs of scenarios/grid-example.yaml as (a) a serial loop of papermill.execute_notebook in one
   process (a fresh kernel per run, papermill's default) and (b) `python -m gpuplan batch --jobs 2` (and
   --jobs 1) as a command, start-up included; plus a bare kernel start + the notebook's imports, the floor
@@ -155,9 +156,9 @@ def bench_notebooks(runs: int) -> list[str]:
     lines = ["## Notebooks", "", "papermill.execute_notebook with default parameters (kernel start included).", "",
              "| notebook | time |", "|---|---|"]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:
-        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.ipynb")):
             result = timed(lambda nb=notebook: _execute(nb, Path(tmp) / nb.name), runs)
-            lines.append(f"| {notebook.name} | {fmt(result)} |")
+            lines.append(f"| {notebook.relative_to(ROOT)} | {fmt(result)} |")
     return lines + [""]
 
 
