@@ -195,7 +195,7 @@ def test_memory_explicit_architecture_and_counts():
 
 
 def test_model_too_big_for_every_gpu_is_an_answer():
-    result = run("memory", "--model", "llama-3.1-405b", "--mode", "full", "--json")
+    result = run("memory", "--model", "llama-3.1-405b", "--mode", "full", "--checkpointing", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert not any(f["fits"] for f in out["fits"].values())

@@ -133,18 +133,20 @@ def predict_memory(arch, **kwargs) -> dict[str, Any]:
 
 
 def predict_tokens_per_s(*, params: int, tokens: int, gpu_id: str | None, task: str, layers: int,
-                         hidden_size: int, seq: int, batch: int = 1, precision: str = "bf16") -> float | None:
+                         hidden_size: int, seq: int, batch: int = 1, precision: str = "bf16",
+                         **options) -> float | None:
     """tokens / gpuplan.runtime.runtime_estimate(...).hours (one GPU), or None without a GPU id (no CPU peak).
 
     For inference the planner takes ``max(2·P·tokens / (peak · MFU), tokens / batch steps × weight bytes /
     bandwidth)``: prefill is one step over ``batch × context`` tokens (``batch=tokens``), decode is
-    ``new_tokens`` steps of ``batch`` tokens."""
+    ``new_tokens`` steps of ``batch`` tokens. ``options`` go to runtime_estimate unchanged (checkpointing,
+    context + kv_bytes_per_token for decode KV reads)."""
     if gpu_id is None:
         return None
     from gpuplan.runtime import runtime_estimate
 
     est = runtime_estimate(params=params, tokens=tokens, gpu_id=gpu_id, gpus=1, precision=precision, task=task,
-                           layers=layers, hidden_size=hidden_size, seq=seq, batch=batch)
+                           layers=layers, hidden_size=hidden_size, seq=seq, batch=batch, **options)
     return tokens / (est.hours * 3600.0)
 
 
@@ -326,7 +328,9 @@ class Runner:
             self.add(f"{case}-decode", size, "tokens_per_s", "tokens/s", inputs,
                      predict_tokens_per_s(params=params, tokens=batch * new, gpu_id=self.gpu_id,
                                           task="inference", layers=layers, hidden_size=hidden,
-                                          seq=context + new // 2, batch=batch, precision=precision),
+                                          seq=context + new // 2, batch=batch, precision=precision,
+                                          context=context + new // 2,
+                                          kv_bytes_per_token=arch.kv_cache_bytes_per_token(precision)),
                      batch * new / decode_s)
             del ids, out, cache, nxt
             self.free()
@@ -384,9 +388,10 @@ class Runner:
                 continue
             self.add_memory(case, size, inputs, prediction, peak)
             self.add(case, size, "tokens_per_s", "tokens/s", inputs,
-                     predict_tokens_per_s(params=params, tokens=batch * seq, gpu_id=self.gpu_id, task="finetune",
+                     predict_tokens_per_s(params=params, tokens=batch * seq, gpu_id=self.gpu_id,
+                                          task="finetune" if mode == "full" else "lora",
                                           layers=cfg["num_hidden_layers"], hidden_size=cfg["hidden_size"],
-                                          seq=seq),
+                                          seq=seq, checkpointing=checkpointing),
                      batch * seq / step_s)
             del ids
             self.free()
