@@ -449,10 +449,13 @@ def build(params_file: Path | str | None = None, out: Path | None = None, quiet:
             path.write_text(text, encoding="utf-8")
             changed.append(str(path))
         expected.add(path)
-    for path in list(src.rglob("*")):
-        if path.is_file() and path not in expected and "__pycache__" not in path.parts:
-            path.unlink()
-            changed.append(str(path))
+    removed = [path for path in src.rglob("*")
+               if path.is_file() and path not in expected and "__pycache__" not in path.parts]
+    for path in removed:
+        path.unlink()
+        changed.append(str(path))
+    if removed:  # a page was removed or renamed: Sphinx would leave its old HTML behind
+        shutil.rmtree(build_dir / "html", ignore_errors=True)
 
     marker = build_dir / _OK_MARKER
     if not changed and marker.exists() and (build_dir / "html" / "index.html").exists():
