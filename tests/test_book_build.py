@@ -128,6 +128,13 @@ def test_vendored_vega_lite_matches_altair(built_book):
 
     vega_lite = (built_book / "_static" / "vendor" / "vega-lite.min.js").read_text(encoding="utf-8")
     assert f'"{altair.VEGALITE_VERSION}"' in vega_lite or f"'{altair.VEGALITE_VERSION}'" in vega_lite
+    # the npm tarballs `make vendor` fetched: the majors Altair's loader asks for
+    packed = (book.VENDOR_DIR / "VERSIONS").read_text(encoding="utf-8").split()
+    assert f"vega-lite-{altair.VEGALITE_VERSION}.tgz" in packed
+    assert any(re.fullmatch(rf"vega-{altair.VEGA_VERSION}\.\d+\.\d+\.tgz", name) for name in packed)
+    assert any(re.fullmatch(rf"vega-embed-{altair.VEGAEMBED_VERSION}\.\d+\.\d+\.tgz", name) for name in packed)
+    preloaded = (built_book / "_static" / "vendor" / "altair-preloaded.js").read_text(encoding="utf-8")
+    assert f'vegalite_version: "{altair.VEGALITE_VERSION}"' in preloaded
 
 
 def test_intro_shows_the_default_edition(built_book):
