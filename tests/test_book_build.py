@@ -5,7 +5,7 @@ The module fixture builds the default edition with ``gpuplan.book.build()`` (int
 The vendored scripts come from ``make vendor`` (npm registry), run here if they are missing.
 
 Browser check: headless Chromium (flags from ../shared/TOOLCHAIN.md; every host but localhost resolves to
-nothing) opens each page over a localhost http.server. The server injects a probe script into <head> that
+nothing) opens every notebook page and narrative page over a localhost http.server. The server injects a probe script into <head> that
 records console.error calls, uncaught errors, unhandled rejections and failed resource loads, then reports
 for every chart container (``altair-viz-*``) whether Vega drew its marks (``svg.marks`` or ``canvas.marks``)
 and whether moving its first slider redraws it; on the method page, that MathJax (vendored too) typeset the
@@ -96,11 +96,10 @@ def built_book() -> Path:
 
 
 def _pages(html_dir: Path) -> list[Path]:
-    """Every notebook page (analyses and the data/calibration notebooks of book/)."""
-    stems = [path.stem for path in book.notebooks()]
-    pages = [p for p in sorted(html_dir.glob("notebooks/*.html")) + sorted(html_dir.glob("book/*.html"))
-             if p.stem in stems]
-    assert len(pages) == len(stems)
+    """Every page of the book: the notebook pages (notebooks/ and book/*.ipynb) and the narrative pages."""
+    pages = sorted(html_dir.glob("notebooks/*.html")) + sorted(html_dir.glob("book/*.html"))
+    stems = {page.stem for page in pages}
+    assert all(path.stem in stems for path in book.notebooks())
     return pages
 
 
@@ -193,14 +192,12 @@ def test_charts_render_offline_with_a_clean_console(built_book):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     problems, charts_seen, sliders_seen = [], 0, 0
     try:
-        method = _probe(chromium, f"http://localhost:{server.server_address[1]}/book/method.html")
-        problems += [f"book/method.html: {error}" for error in method["errors"]]
-        if not method["math"]:
-            problems.append("book/method.html: MathJax typeset no formula")
         for page in _pages(built_book):
             rel = page.relative_to(built_book).as_posix()
             report = _probe(chromium, f"http://localhost:{server.server_address[1]}/{rel}")
             problems += [f"{rel}: {error}" for error in report["errors"]]
+            if rel == "book/method.html" and not report["math"]:
+                problems.append("book/method.html: MathJax typeset no formula")
             for chart in report["charts"]:
                 charts_seen += 1
                 if not chart["rendered"]:
