@@ -342,7 +342,7 @@ DATA_TABLES: dict[str, str] = {
     "gpus": """SELECT gpu_id, name, architecture, form_factor, memory_gb, memory_type, memory_bandwidth_gbps,
                       bf16_tflops_dense, fp8_tflops_dense, interconnect, nvlink_gbps, pcie_gen, tdp_w,
                       launch_date, source_id
-               FROM gpus ORDER BY vendor, launch_date, gpu_id""",
+               FROM gpus ORDER BY launch_date, gpu_id""",
     "prices": """SELECT gpu_id, provider, kind, usd_per_gpu_hour, purchase_usd, gpus_per_instance, region, term,
                         date_observed, source_id
                  FROM prices ORDER BY gpu_id, kind, provider, date_observed""",
@@ -364,8 +364,8 @@ def data_tables() -> dict[str, str]:
     pages = {"data_hash.html": f"<p>Data content hash: <code>{data.data_hash()[:16]}</code></p>\n"}
     for name, sql in DATA_TABLES.items():
         frame = data.query(sql).convert_dtypes()  # nullable ints: 80, not 80.0; missing -> empty cell
-        pages[f"{name}.html"] = frame.to_html(index=False, na_rep="", border=0, render_links=True,
-                                              classes=["table", "gpuplan-data"])
+        table = frame.to_html(index=False, na_rep="", border=0, render_links=True, classes=["table"])
+        pages[f"{name}.html"] = f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'  # theme's wide-table scroller
     return pages
 
 
