@@ -211,3 +211,18 @@ def test_normalize_with_name_makes_altair_ids_stable():
     nb.cells = [nbformat.v4.new_code_cell("c", outputs=[nbformat.v4.new_output(
         "display_data", data={"text/html": "altair-viz-" + "c" * 32})])]
     assert book.normalize(nb).cells[0].outputs[0]["data"]["text/html"] == "altair-viz-" + "c" * 32
+
+
+def test_data_appendix_tables_come_from_the_database():
+    from gpuplan import data
+
+    tables = book.data_tables()
+    assert set(tables) == {"data_hash.html", "gpus.html", "prices.html", "benchmarks.html", "models.html",
+                           "sources.html"}
+    assert data.data_hash()[:16] in tables["data_hash.html"]
+    for gpu_id in data.gpus()["gpu_id"]:
+        assert f"<td>{gpu_id}</td>" in tables["gpus.html"]
+    # one table row per price row (history included) and per source, plus the header row
+    assert tables["prices.html"].count("<tr") == len(data.prices()) + 1
+    assert tables["sources.html"].count("<tr") == len(data.sources()) + 1
+    assert "80.0" not in tables["gpus.html"].split("a100-sxm4-80gb")[1].split("</tr>")[0]  # 80, not 80.0
