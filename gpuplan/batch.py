@@ -465,11 +465,14 @@ def _start_kernel() -> None:
     run_sync(km.start_kernel)(cwd=_Worker.cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"],
                               stderr=subprocess.DEVNULL)
     _Worker.kernel_pid = km.provisioner.pid if km.provisioner is not None else None
-    kc = km.client()
-    kc.start_channels()
-    run_sync(kc.wait_for_ready)(timeout=60)
-    kc.allow_stdin = False
-    _Worker.km, _Worker.kc = km, kc
+    _Worker.km, _Worker.kc = km, km.client()
+    try:
+        _Worker.kc.start_channels()
+        run_sync(_Worker.kc.wait_for_ready)(timeout=60)
+    except BaseException:
+        _stop_kernel()  # never leave a half-started kernel behind
+        raise
+    _Worker.kc.allow_stdin = False
 
 
 def _stop_kernel() -> None:
@@ -493,20 +496,33 @@ def _on_sigterm(signum, frame) -> None:  # pragma: no cover - runs in a worker b
     os._exit(1)
 
 
+def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in a worker whose batch died
+    """Worker thread: once the batch process is gone (e.g. SIGKILL), kill the kernel and leave.
+
+    Polls the parent pid rather than using PR_SET_PDEATHSIG, which fires when the *thread* that forked the
+    worker ends (multiprocessing.Pool re-forks workers from a helper thread that ends at close()).
+    """
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    _on_sigterm(signal.SIGTERM, None)
+
+
 def _init_worker(kernel_name: str, cwd: str) -> None:
-    """Pool initializer: ignore Ctrl-C (the parent handles it), stop the kernel on SIGTERM/parent death."""
+    """Pool initializer: ignore Ctrl-C (the parent handles it), stop the kernel on SIGTERM/parent death.
+
+    The kernel is started here so that workers warm up in parallel; if that fails, the worker lives on and
+    the first run retries (and records the error) instead of the pool re-forking a dying worker forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    with contextlib.suppress(Exception):  # Linux: SIGTERM this worker when the parent dies (e.g. SIGKILL)
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     # papermill warns "Passed unknown parameter" for annotations its regex cannot read (notebook_parameters)
     logging.getLogger("papermill").setLevel(logging.CRITICAL)  # errors go to the runs table instead
     _Worker.kernel_name, _Worker.cwd = kernel_name, cwd
     _register_engine()
-    _start_kernel()
     multiprocessing.util.Finalize(None, _stop_kernel, exitpriority=10)
+    with contextlib.suppress(Exception):
+        _start_kernel()
 
 
 def _register_engine() -> None:
@@ -588,7 +604,15 @@ def _frame(rows: dict[str, dict]):
 
 
 class _Table:
-    """runs.duckdb (table `runs`) + runs.csv in the output folder, written by the parent process only."""
+    """runs.duckdb (table `runs`) + runs.csv in the output folder, written by the parent process only.
+
+    Each write replaces the whole table (one transaction) and the CSV (temp + rename), so `put` writes at
+    most once per FLUSH_SECONDS and `close` writes what is pending: a batch of thousands of short runs does
+    not spend its time rewriting tables. Nothing is lost by the delay: a finished run's notebook is the
+    record the next start reads back (run_batch), and failed runs are retried anyway.
+    """
+
+    FLUSH_SECONDS = 1.0
 
     def __init__(self, out_dir: Path):
         import duckdb
@@ -604,14 +628,24 @@ class _Table:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", ["runs"]
         ).fetchall()[0][0]
         self.rows: dict[str, dict] = {}
+        self.pending = False
+        self.flushed_at = 0.0
         if exists:
             for row in self.con.execute("SELECT * FROM runs").df().to_dict("records"):
                 self.rows[row["run_id"]] = row
 
     def put(self, rows: list[dict]) -> None:
-        """Add or replace rows (by run_id: never a duplicate) and rewrite table and CSV atomically."""
+        """Add or replace rows (by run_id: never a duplicate); write if the last write is FLUSH_SECONDS old."""
         for row in rows:
             self.rows[row["run_id"]] = row
+        self.pending = True
+        if time.monotonic() - self.flushed_at >= self.FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Rewrite table and CSV atomically with every row."""
+        if not self.pending:
+            return
         frame = _frame(self.rows)
         self.con.register("runs_frame", frame)
         self.con.execute("BEGIN TRANSACTION")
@@ -619,8 +653,10 @@ class _Table:
         self.con.execute("COMMIT")
         self.con.unregister("runs_frame")
         _write_atomic(self.out_dir / "runs.csv", frame.to_csv(index=False))
+        self.pending, self.flushed_at = False, time.monotonic()
 
     def close(self) -> None:
+        self.flush()
         self.con.close()
 
 
@@ -744,7 +780,8 @@ def run_batch(
         raise BatchInterrupted(skipped + recovered + ok + failed, len(grid.runs), out) from None
     except BaseException:
         pool.terminate()
-        table.close()
+        with contextlib.suppress(Exception):  # keep the original error
+            table.close()
         raise
     finally:
         if catch:

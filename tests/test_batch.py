@@ -215,7 +215,7 @@ def test_sigkill_then_restart_completes_without_redoing_or_duplicating(tmp_path)
         os.kill(proc.pid, signal.SIGKILL)  # the batch's main process only, as the OOM killer would
         proc.wait()
 
-    def group_gone() -> bool:  # its worker notices (PR_SET_PDEATHSIG), kills its kernel and exits
+    def group_gone() -> bool:  # its worker notices (parent pid watch), kills its kernel, exits
         try:
             os.killpg(proc.pid, 0)
         except ProcessLookupError:
