@@ -439,7 +439,8 @@ from gpuplan.errors import InputError'''),
     md("""
 ## The articles' example, reproduced
 
-HappyHorse ("H100 vs A100 for AI Video Generation", April 2026) works one job through: 8 hours on an A100 at
+HappyHorse ("H100 vs A100 for AI Video Generation", April 2026 {cite:p}`happyhorse2026video`) works one job
+through: 8 hours on an A100 at
 $1.50 an hour against 3 hours on an H100 at $3.50 an hour. The same formula the rest of this page uses gives:
 """),
     code('''
@@ -860,11 +861,12 @@ hold on our data and models, which depend on the workload or the prices, and whi
     md("""
 The articles (quoted briefly; read them for the full argument):
 
-- **[W]** "When H100 becomes the right choice", 1Legion, 3 December 2025.
-- **[V]** "H100 vs A100 for AI Video Generation: Performance Comparison", HappyHorse, April 2026.
+- **[W]** "When H100 becomes the right choice", 1Legion, 3 December 2025 {cite:p}`onelegion2025h100`.
+- **[V]** "H100 vs A100 for AI Video Generation: Performance Comparison", HappyHorse, April 2026
+  {cite:p}`happyhorse2026video`.
 - **[D]** "A100 vs H100: Which GPU Makes More Sense for AI Workloads?", undated (no publisher named in our copy).
 - **[F]** "H100 80GB vs A100 80GB: Fine-Tuning Performance and TCC Analysis", Lyceum Technologies (Felix Seifert),
-  23 February 2026.
+  23 February 2026 {cite:p}`lyceum2026finetuning`.
 
 Verdicts: **supported**, **depends on …** (true for some workloads, prices or settings and not others),
 **not supported**, **not checkable with our data**.
