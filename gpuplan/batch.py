@@ -232,6 +232,9 @@ def notebook_rules(nb: nbformat.NotebookNode) -> dict[str, tuple[str, list | Non
                 continue
             func = node.func
             called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called == "validate_parameters" and len(node.args) > 1:  # params.validate_parameters(ns, {...})
+                rules.update(_literal_rules(node.args[1]))
+                continue
             if called not in ("validate", "price_or_latest") or len(node.args) < 2:
                 continue
             kwargs = {k.arg: k.value for k in node.keywords}
@@ -250,6 +253,22 @@ def notebook_rules(nb: nbformat.NotebookNode) -> dict[str, tuple[str, list | Non
                 except (ValueError, TypeError, SyntaxError):
                     continue  # choices computed at run time: leave this one to the run
             rules[name_node.value] = (rule_node.value, choices)
+    return rules
+
+
+def _literal_rules(node: ast.expr) -> dict[str, tuple[str, list | None]]:
+    """The literal rules dict of a ``params.validate_parameters(values, {name: rule | (rule, choices)})`` call
+    (a trailing ``?`` on a rule means None is allowed; None values are not rule-checked here anyway)."""
+    try:
+        spec = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return {}
+    if not isinstance(spec, dict):
+        return {}
+    rules: dict[str, tuple[str, list | None]] = {}
+    for name, rule in spec.items():
+        rule, choices = (rule[0], list(rule[1])) if isinstance(rule, tuple) else (rule, None)
+        rules[name] = (rule.removesuffix("?"), choices)
     return rules
 
 

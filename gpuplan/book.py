@@ -149,7 +149,7 @@ def _run_validation_cell(stem: str, path: Path, values: dict[str, Any]) -> None:
     if index is None or index + 1 >= len(nb.cells):
         return
     cell = nb.cells[index + 1]
-    if cell.cell_type != "code" or "validate(" not in cell.source:
+    if cell.cell_type != "code" or "validate" not in cell.source:  # validate(...) / validate_parameters(...)
         return
     namespace: dict[str, Any] = {}
     with contextlib.redirect_stdout(io.StringIO()):

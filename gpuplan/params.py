@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from numbers import Integral, Real
+from types import SimpleNamespace
 from typing import Any
 
 from gpuplan.errors import InputError
@@ -133,3 +134,28 @@ def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on
 def _message(err: InputError) -> str:
     """The message of an InputError without its leading field name."""
     return str(err).removeprefix(f"{err.field}: ")
+
+
+def validate_parameters(values: dict[str, Any], rules: dict[str, Any]) -> SimpleNamespace:
+    """Check every parameter of a notebook in one call and return the normalized values as attributes.
+
+    ``values`` is the notebook's namespace (``globals()``) or any dict holding the parameters; ``rules`` maps
+    each parameter name to a rule of :data:`RULES` (``"gpu"``), to ``(rule, choices)`` for ``"choice"``, or
+    to the rule with a trailing ``?`` (``"gpus?"``) when None is allowed and kept (``"price"`` always allows
+    None: the latest price in the data). Write ``rules`` as a literal dict in the notebook: gpuplan.batch
+    reads it statically to check a grid before any run. Each value goes through :func:`validate`, so a bad
+    one raises InputError naming the parameter; a name missing from ``values`` -> InputError too.
+
+    >>> validate_parameters({"n": 2.0, "kind": "spot"}, {"n": "count", "kind": ("choice", ["spot"])}).n
+    2
+    """
+    checked: dict[str, Any] = {}
+    for name, spec in rules.items():
+        rule, choices = (spec[0], spec[1]) if isinstance(spec, tuple) else (spec, None)
+        optional = rule.endswith("?")
+        rule = rule.removesuffix("?")
+        if name not in values:
+            raise InputError(name, "is not set (missing from the parameters)")
+        value = values[name]
+        checked[name] = None if (optional and value is None) else validate(name, value, rule, choices)
+    return SimpleNamespace(**checked)
