@@ -132,7 +132,7 @@ def test_notebook_structure(name):
     shown = {p["name"]: p for p in papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb")).values()}
     assert list(shown) == [line.split(":")[0] for line in lines]
     assert all(p["help"] and p["inferred_type_name"] != "None" for p in shown.values())
-    assert "validate(" in nb.cells[tagged[0] + 1].source, "parameters are validated right after"
+    assert re.search(r"validate(_parameters)?\(", nb.cells[tagged[0] + 1].source), "parameters are validated right after"
     # MyST dollarmath is on in the book: a bare "$" would pair with the next one and typeset math
     for c in nb.cells:
         if c.cell_type == "markdown":
