@@ -76,16 +76,14 @@ history_gpu: str = "h100-sxm5-80gb"  # GPU whose hourly price history is summari
 baseline_gpu: str = "a100-sxm4-80gb"  # GPU the MLPerf speedups are measured against
 '''),
     code('''
-from gpuplan import data
-from gpuplan.params import validate
+from gpuplan.params import validate_parameters
 
-gpu_ids = validate("gpus", gpus, "gpus") if gpus is not None else list(data.gpus()["gpu_id"])
-price_kind = validate("price_kind", price_kind, "choice", choices=["on-demand", "spot", "reserved"])
-history_gpus = validate("history_gpus", history_gpus, "gpus")
-history_gpu = validate("history_gpu", history_gpu, "gpu")
-baseline_gpu = validate("baseline_gpu", baseline_gpu, "gpu")
+p = validate_parameters(globals(), {
+    "gpus": "gpus?", "price_kind": ("choice", ["on-demand", "spot", "reserved"]), "history_gpus": "gpus",
+    "history_gpu": "gpu", "baseline_gpu": "gpu"})
 '''),
-    code(SETUP),
+    code(SETUP + '''
+from gpuplan import tour'''),
     md("""
 ## The GPUs side by side
 
@@ -93,30 +91,18 @@ Capacity is the vendor's label in GB (10^9 bytes); tensor throughput is **dense*
 figure); NVLink bandwidth is bidirectional per GPU.
 """),
     code('''
-specs = data.query("""
-    SELECT replace(name, 'NVIDIA ', '') AS gpu, gpu_id, memory_gb, memory_type, memory_bandwidth_gbps,
-           fp32_tflops, tf32_tflops_dense, bf16_tflops_dense, fp8_tflops_dense, interconnect, nvlink_gbps,
-           pcie_gen, tdp_w, process_node, source_id
-    FROM gpus WHERE list_contains(?, gpu_id) ORDER BY launch_date, gpu_id""", [gpu_ids])
-charts.table(specs.drop(columns="gpu_id").rename(columns={
-    "memory_gb": "memory (GB)", "memory_bandwidth_gbps": "bandwidth (GB/s)", "fp32_tflops": "FP32 (TFLOPS)",
-    "tf32_tflops_dense": "TF32 dense (TFLOPS)", "bf16_tflops_dense": "BF16 dense (TFLOPS)",
-    "fp8_tflops_dense": "FP8 dense (TFLOPS)", "nvlink_gbps": "NVLink (GB/s)", "pcie_gen": "PCIe gen",
-    "tdp_w": "TDP (W)"}), {"memory (GB)": "{:.0f}", "bandwidth (GB/s)": "{:,.0f}", "FP32 (TFLOPS)": "{:.1f}",
-    "TF32 dense (TFLOPS)": "{:,.1f}", "BF16 dense (TFLOPS)": "{:,.1f}", "FP8 dense (TFLOPS)": "{:,.1f}",
-    "NVLink (GB/s)": "{:,.0f}", "PCIe gen": "{:.0f}", "TDP (W)": "{:,.0f}"}, name="specs")
+specs = tour.gpu_specs(p.gpus)
+gpu_ids = list(specs["gpu_id"])
+tour.specs_table(specs)
 '''),
     code('''
-flops = specs.melt(id_vars="gpu", value_vars=["tf32_tflops_dense", "bf16_tflops_dense", "fp8_tflops_dense"],
-                   var_name="precision", value_name="tflops").dropna()
-flops["precision"] = flops["precision"].str.replace("_tflops_dense", "").str.upper()
-charts.grouped_bars(flops, "gpu", "tflops", "precision", title="Dense tensor throughput by precision",
+charts.grouped_bars(tour.throughput_long(specs), "gpu", "tflops", "precision", title="Dense tensor throughput by precision",
                     value_title="dense TFLOPS (10^12 FLOP/s)", category_title="GPU")
 '''),
     code('''
-ratio = specs.set_index("gpu_id").loc[["h100-sxm5-80gb", "a100-sxm4-80gb"]]
-glue("bandwidth_ratio_h100_a100", float(ratio["memory_bandwidth_gbps"].iloc[0] / ratio["memory_bandwidth_gbps"].iloc[1]), display=False)
-glue("bf16_ratio_h100_a100", float(ratio["bf16_tflops_dense"].iloc[0] / ratio["bf16_tflops_dense"].iloc[1]), display=False)
+every_gpu = tour.gpu_specs()
+glue("bandwidth_ratio_h100_a100", tour.spec_ratio(every_gpu, "memory_bandwidth_gbps", "h100-sxm5-80gb", "a100-sxm4-80gb"), display=False)
+glue("bf16_ratio_h100_a100", tour.spec_ratio(every_gpu, "bf16_tflops_dense", "h100-sxm5-80gb", "a100-sxm4-80gb"), display=False)
 '''),
     md("""
 Per GPU, the H100 SXM has {glue:text}`bf16_ratio_h100_a100:.2f`× the A100 80GB SXM's dense BF16 throughput
@@ -130,26 +116,16 @@ Every dated hourly price in the data for the chosen kind and GPUs. A price is on
 day it was observed; history is kept, so a provider's later price is a new point, joined to its earlier one.
 """),
     code('''
-history = data.query("""
-    SELECT replace(g.name, 'NVIDIA ', '') AS gpu, p.provider, p.kind, p.date_observed, p.usd_per_gpu_hour, p.source_id
-    FROM prices p JOIN gpus g USING (gpu_id)
-    WHERE p.kind = ? AND list_contains(?, p.gpu_id) AND p.date_observed IS NOT NULL
-    ORDER BY p.date_observed, gpu, p.provider""", [price_kind, history_gpus])
-charts.price_history(history, title=f"{price_kind} price per GPU-hour, as observed")
+history = tour.price_history(p.price_kind, p.history_gpus)
+charts.price_history(history, title=f"{p.price_kind} price per GPU-hour, as observed")
 '''),
     code('''
-by_year = data.query("""
-    SELECT year(date_observed) AS year, count(*) AS observations, min(usd_per_gpu_hour) AS low,
-           median(usd_per_gpu_hour) AS median, max(usd_per_gpu_hour) AS high, string_agg(DISTINCT source_id, ', ' ORDER BY source_id) AS sources
-    FROM prices WHERE gpu_id = ? AND kind = ? AND date_observed IS NOT NULL
-    GROUP BY year ORDER BY year""", [history_gpu, price_kind])
+by_year = tour.prices_by_year(p.history_gpu, p.price_kind)
 glue("history_first_year", int(by_year["year"].iloc[0]), display=False)
 glue("history_last_year", int(by_year["year"].iloc[-1]), display=False)
 glue("history_median_usd_per_hour_first", float(by_year["median"].iloc[0]), display=False)
 glue("history_median_usd_per_hour_last", float(by_year["median"].iloc[-1]), display=False)
-charts.table(by_year.rename(columns={"low": "low ($/GPU-h)", "median": "median ($/GPU-h)", "high": "high ($/GPU-h)"}),
-             {"low ($/GPU-h)": "${:.2f}", "median ($/GPU-h)": "${:.2f}", "high ($/GPU-h)": "${:.2f}"},
-             caption=f"{history_gpu}: {price_kind} prices per year", name="history")
+tour.prices_by_year_table(by_year, caption=f"{p.history_gpu}: {p.price_kind} prices per year")
 '''),
     md("""
 For the chosen GPU the median {glue:text}`history_first_year` price in the data was
@@ -164,29 +140,15 @@ From the latest price per provider (view `price_performance`): dollars per dense
 memory bandwidth for an hour and per GB of GPU memory for an hour. Lower is better; the median over providers.
 """),
     code('''
-pp = data.query("""
-    SELECT replace(name, 'NVIDIA ', '') AS gpu, gpu_id, count(*) AS providers,
-           median(usd_per_gpu_hour) AS usd_per_gpu_hour, median(usd_per_dense_pflop_hour) AS usd_per_dense_pflop_hour,
-           median(usd_per_tbps_hour) AS usd_per_tbps_hour, median(usd_per_gb_hour) AS usd_per_gb_hour
-    FROM price_performance WHERE kind = ? AND list_contains(?, gpu_id)
-    GROUP BY ALL ORDER BY usd_per_dense_pflop_hour NULLS LAST""", [price_kind, gpu_ids])
-charts.table(pp.drop(columns="gpu_id").rename(columns={
-    "usd_per_gpu_hour": "$/GPU-hour", "usd_per_dense_pflop_hour": "$/dense PFLOP-hour",
-    "usd_per_tbps_hour": "$/TB/s-hour", "usd_per_gb_hour": "$/GB-hour"}),
-    {"$/GPU-hour": "${:.2f}", "$/dense PFLOP-hour": "${:.2f}", "$/TB/s-hour": "${:.2f}", "$/GB-hour": "${:.3f}"},
-    name="pp")
+pp = tour.price_performance(p.price_kind, gpu_ids)
+tour.price_performance_table(pp)
 '''),
     code('''
-pp_long = pp.melt(id_vars="gpu", value_vars=["usd_per_dense_pflop_hour", "usd_per_tbps_hour"],
-                  var_name="measure", value_name="usd").dropna()
-pp_long["measure"] = pp_long["measure"].map({"usd_per_dense_pflop_hour": "$ per dense BF16 PFLOP-hour",
-                                             "usd_per_tbps_hour": "$ per TB/s-hour"})
-pp_idx = pp.set_index("gpu_id")
-for gid, short in [("a100-sxm4-80gb", "a100"), ("h100-sxm5-80gb", "h100")]:
-    if gid in pp_idx.index:
-        glue(f"usd_per_dense_pflop_hour_{short}", float(pp_idx.loc[gid, "usd_per_dense_pflop_hour"]), display=False)
-charts.grouped_bars(pp_long, "gpu", "usd", "measure", title="Price-performance (median over providers; lower is better)",
-                    value_title="USD", category_title="GPU")
+pp_every = tour.price_performance(p.price_kind, list(every_gpu["gpu_id"])).set_index("gpu_id")["usd_per_dense_pflop_hour"]
+glue("usd_per_dense_pflop_hour_a100", float(pp_every.get("a100-sxm4-80gb", float("nan"))), display=False)
+glue("usd_per_dense_pflop_hour_h100", float(pp_every.get("h100-sxm5-80gb", float("nan"))), display=False)
+charts.grouped_bars(tour.price_performance_long(pp), "gpu", "usd", "measure",
+                    title="Price-performance (median over providers; lower is better)", value_title="USD", category_title="GPU")
 '''),
     md("""
 At the median latest on-demand price a dense BF16 PFLOP-hour costs
@@ -201,29 +163,22 @@ over the baseline: time-to-train ratio for training, throughput ratio for infere
 pairs as matched by `gpuplan.runtime.speedup_band`).
 """),
     code('''
-from gpuplan import runtime
-
-frames = [runtime.speedup_band(baseline_gpu, gid)["pairs"].assign(gpu=data.gpu(gid)["name"].removeprefix("NVIDIA "))
-          for gid in gpu_ids if gid != baseline_gpu]
-mlperf = pd.concat(frames, ignore_index=True)
-mlperf = mlperf[mlperf["suite"].str.startswith("MLPerf")].reset_index(drop=True)
-summary = mlperf.groupby(["gpu", "suite"]).agg(comparisons=("speedup", "size"), low=("speedup", "min"),
-                                               median=("speedup", "median"), high=("speedup", "max")).reset_index()
-charts.table(summary.rename(columns={"low": "low (×)", "median": "median (×)", "high": "high (×)"}),
-             {"low (×)": "{:.2f}", "median (×)": "{:.2f}", "high (×)": "{:.2f}"},
-             caption=f"Speedup over {baseline_gpu} in matched MLPerf results", name="mlperf")
+mlperf = tour.mlperf_speedups(p.baseline_gpu, gpu_ids)
+tour.speedup_summary_table(tour.speedup_summary(mlperf), caption=f"Speedup over {p.baseline_gpu} in matched MLPerf results")
 '''),
     code('''
-h100_rows = mlperf[mlperf["gpu"].str.startswith("H100 80GB SXM")]
-glue("mlperf_speedup_h100_median", float(h100_rows["speedup"].median()), display=False)
-glue("mlperf_speedup_h100_low", float(h100_rows["speedup"].min()), display=False)
-glue("mlperf_speedup_h100_high", float(h100_rows["speedup"].max()), display=False)
-glue("mlperf_comparisons_h100", int(len(h100_rows)), display=False)
+h100 = tour.speedup_stats(tour.mlperf_speedups(p.baseline_gpu, ["h100-sxm5-80gb"]), "H100 80GB SXM")
+for stat in ("median", "low", "high"):
+    glue(f"mlperf_speedup_h100_{stat}", h100[stat], display=False)
+glue("mlperf_comparisons_h100", h100["comparisons"], display=False)
+'''),
+    code('''
 charts.scatter(mlperf, "speedup", "workload", "gpu", x_title="speedup over the baseline (×)", y_title="workload",
                title="MLPerf speedup over the baseline GPU, same workload and scale", log_x=True,
                tooltip=["gpu", "suite", "round_a", "round_b", "workload", "scenario", "gpu_count",
                         alt.Tooltip("speedup:Q", format=".2f"), "benchmark_id_a", "benchmark_id_b"]
                ).encode(y=alt.Y("workload:N", title=None))
+
 '''),
     md("""
 Across {glue:text}`mlperf_comparisons_h100` matched MLPerf results the H100 SXM ran
@@ -264,27 +219,21 @@ video_width: int = 832  # pixels
 '''),
     code('''
 from gpuplan import data
-from gpuplan.params import validate
+from gpuplan.params import validate_parameters
 
-model = data.model(validate("model", model, "text"))["model_id"]
-mode = validate("mode", mode, "choice", choices=["inference", "lora", "qlora", "full"])
-if precision is not None:
-    precision = validate("precision", precision, "choice", choices=["fp32", "bf16", "fp16", "fp8", "int8", "int4"])
-batch = validate("batch", batch, "count")
-seq = validate("seq", seq, "count")
-checkpointing = validate("checkpointing", checkpointing, "choice", choices=[True, False])
-zero_stage = validate("zero_stage", zero_stage, "choice", choices=[0, 1, 2, 3])
-frames, height, width = (None if v is None else validate(n, v, "count") for n, v in
-                         [("frames", frames), ("height", height), ("width", width)])
-limits_gpu = validate("limits_gpu", limits_gpu, "gpu")
-video_model = data.model(validate("video_model", video_model, "text"))["model_id"]
-video_frames = validate("video_frames", video_frames, "count")
-video_height = validate("video_height", video_height, "count")
-video_width = validate("video_width", video_width, "count")
+p = validate_parameters(globals(), {
+    "model": "text", "mode": ("choice", ["inference", "lora", "qlora", "full"]),
+    "precision": ("choice?", ["fp32", "bf16", "fp16", "fp8", "int8", "int4"]), "batch": "count", "seq": "count",
+    "checkpointing": ("choice", [True, False]), "zero_stage": ("choice", [0, 1, 2, 3]), "frames": "count?",
+    "height": "count?", "width": "count?", "limits_gpu": "gpu", "video_model": "text", "video_frames": "count",
+    "video_height": "count", "video_width": "count"})
+p.model, p.video_model = data.model(p.model)["model_id"], data.model(p.video_model)["model_id"]
 '''),
     code(SETUP + '''
 from gpuplan import memory
-from gpuplan.memory import GIB'''),
+from gpuplan.memory import GIB
+
+workload = dict(precision=p.precision, checkpointing=p.checkpointing, frames=p.frames, height=p.height, width=p.width)'''),
     md("""
 ## Bytes per component, against every GPU's capacity
 
@@ -293,18 +242,10 @@ The chosen workload and, for comparison, the same model in the other modes at th
 the vendor's label read as 10^9 bytes, drawn in GiB.
 """),
     code('''
-shape = dict(batch=batch, seq=seq, frames=frames, height=height, width=width)
-chosen = memory.memory_estimate(model, mode=mode, precision=precision, checkpointing=checkpointing, **shape)
-others = [m for m in ("inference", "lora", "qlora", "full") if m != mode]
-workloads = {f"{model} · {mode} (chosen)": chosen} | {
-    f"{model} · {m}": memory.memory_estimate(model, mode=m, checkpointing=checkpointing, **shape) for m in others}
-parts = pd.concat([est.components_frame(label) for label, est in workloads.items()], ignore_index=True)
-gpus = data.gpus()
-capacities = (gpus.assign(capacity_gib=gpus["memory_gb"] * 1e9 / GIB)
-              .groupby("capacity_gib", as_index=False)["name"].agg(lambda n: f"{len(n)} GPU(s), " + ", ".join(n.str.removeprefix("NVIDIA ")))
-              .assign(gpu=lambda f: (f["capacity_gib"] * GIB / 1e9).map("{:.0f} GB".format)))
+chosen, parts = memory.mode_comparison(p.model, p.mode, batch=p.batch, seq=p.seq, **workload)
 glue("per_gpu_gib", chosen.per_gpu_bytes / GIB, display=False)
-charts.memory_breakdown(parts, capacities, title=f"Memory per GPU, batch {batch}, {chosen.tokens:,} tokens per sequence")
+charts.memory_breakdown(parts, memory.capacity_groups(),
+                        title=f"Memory per GPU, batch {p.batch}, {chosen.tokens:,} tokens per sequence")
 '''),
     code('''
 charts.table(pd.DataFrame({"assumption": chosen.assumptions}), name="assumptions")
@@ -318,10 +259,8 @@ The chosen workload needs {glue:text}`per_gpu_gib:.1f` GiB on one GPU.
 fits = memory.fit_table(chosen)
 glue("gpus_that_fit", int(fits["fits"].sum()), display=False)
 glue("gpus_in_data", len(fits), display=False)
-charts.table(fits[["name", "memory_gb", "per_gpu_bytes", "fits", "headroom_gib"]].assign(
-    per_gpu_gib=fits["per_gpu_bytes"] / GIB).drop(columns="per_gpu_bytes").rename(columns={
-    "name": "GPU", "memory_gb": "capacity (GB)", "per_gpu_gib": "needed (GiB)", "headroom_gib": "headroom (GiB)"}),
-    {"capacity (GB)": "{:.0f}", "needed (GiB)": "{:.1f}", "headroom (GiB)": "{:+.1f}"}, name="fits")
+charts.table(memory.fit_summary(fits), {"capacity (GB)": "{:.0f}", "needed (GiB)": "{:.1f}", "headroom (GiB)": "{:+.1f}"},
+             name="fits")
 '''),
     md("""
 {glue:text}`gpus_that_fit` of the {glue:text}`gpus_in_data` GPUs in the data hold it on a single card.
@@ -329,26 +268,17 @@ charts.table(fits[["name", "memory_gb", "per_gpu_bytes", "fits", "headroom_gib"]
 ## The largest batch and context, and the GPU count
 """),
     code('''
-options = dict(mode=mode, precision=precision, checkpointing=checkpointing, frames=frames, height=height, width=width)
-options = {k: v for k, v in options.items() if v is not None}
-largest_batch = memory.max_batch(model, limits_gpu, seq=seq, **options)
-family = data.model(model)["family"]
-longest = memory.max_context(model, limits_gpu, batch=batch, **options) if family == "llm" else None
-count = memory.min_gpus(model, limits_gpu, batch=batch, seq=seq, **options,
-                        **({"zero_stage": zero_stage} if mode != "inference" else {}))
-glue("max_batch", int(largest_batch), display=False)
-glue("max_context", int(longest) if longest is not None else 0, display=False)
-glue("min_gpus", int(count.gpus) if count.gpus else 0, display=False)
+limits = memory.limits(p.model, p.limits_gpu, batch=p.batch, seq=p.seq, mode=p.mode, zero_stage=p.zero_stage, **workload)
+count, full = limits["min_gpus"], limits["min_gpus_full"]
+glue("max_batch", int(limits["max_batch"]), display=False)
+glue("max_context", int(limits["max_context"] or 0), display=False)
+glue("min_gpus", int(count.gpus or 0), display=False)
 glue("min_gpus_message", count.message, display=False)
-full = memory.min_gpus(model, limits_gpu, **(options | {"mode": "full", "precision": "bf16"}), batch=1, seq=seq,
-                       zero_stage=zero_stage)
-glue("min_gpus_full_finetune", int(full.gpus) if full.gpus else 0, display=False)
+'''),
+    code('''
+glue("min_gpus_full_finetune", int(full.gpus or 0), display=False)
 glue("min_gpus_full_finetune_message", full.message, display=False)
-charts.table(pd.DataFrame({
-    "question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed (this workload)",
-                 f"GPUs needed for a full bf16 fine-tune, batch 1, ZeRO-{zero_stage}"],
-    "answer": [f"{largest_batch:,}", f"{longest:,}" if longest is not None else "n/a (not an LLM)", count.message,
-               full.message]}), caption=f"On {limits_gpu}", name="limits")
+charts.table(memory.limits_frame(limits, p.zero_stage), caption=f"On {p.limits_gpu}", name="limits")
 '''),
     md("""
 On `limits_gpu` the largest batch that fits is {glue:text}`max_batch`, the longest context at this batch
@@ -362,16 +292,12 @@ HappyHorse (April 2026) says many generative models need at least 12 GB for basi
 for SD 1.5 or SDXL (none was found in our sources), so the rule is checked on the video model instead:
 """),
     code('''
-is_video = data.model(video_model)["family"] == "video"
-video = dict(frames=video_frames if is_video else None, height=video_height, width=video_width)
-rules = pd.DataFrame([{"workload": f"{video_model} · {m} · {p}", "mode": m, "precision": p,
-                       "per_gpu_gib": memory.memory_estimate(video_model, mode=m, precision=p, checkpointing=True,
-                                                             **video).per_gpu_bytes / GIB}
-                      for m, p in [("inference", "bf16"), ("inference", "fp8"), ("lora", "bf16"), ("qlora", "int4")]])
+rules = memory.vram_rule_check(p.video_model, frames=p.video_frames, height=p.video_height, width=p.video_width)
 for row in rules.itertuples():
     glue(f"video_{row.mode}_{row.precision}_gib", float(row.per_gpu_gib), display=False)
-charts.table(rules.drop(columns=["mode", "precision"]).rename(columns={"per_gpu_gib": "needed per GPU (GiB)"}),
-             {"needed per GPU (GiB)": "{:.1f}"}, caption=f"{video_frames} frames at {video_width}×{video_height}", name="rules")
+charts.table(rules[["workload", "per_gpu_gib"]].rename(columns={"per_gpu_gib": "needed per GPU (GiB)"}), {"needed per GPU (GiB)": "{:.1f}"},
+             caption=f"{p.video_frames} frames at {p.video_width}×{p.video_height}", name="rules")
+
 '''),
     md("""
 The video model needs {glue:text}`video_inference_bf16_gib:.1f` GiB for one clip in bf16 and
@@ -421,21 +347,25 @@ reruns_per_100: float = 0.0  # failed attempts rerun from scratch per 100 jobs
 queue_hours_a: float = 0.0  # wait before the job starts on gpu_a, hours
 queue_hours_b: float = 0.0  # wait before the job starts on gpu_b, hours
 value_per_hour_usd: float = 0.0  # what an hour of waiting for the result costs you (value of faster delivery), USD
+min_comparisons: int = 3  # GPUs whose speedup over gpu_a rests on fewer matched benchmark results are left out of the all-GPU chart
 '''),
-    code(PAIR_VALIDATE + '''runtime_hours_a = validate("runtime_hours_a", runtime_hours_a, "positive")
-if runtime_hours_b is not None:
-    runtime_hours_b = validate("runtime_hours_b", runtime_hours_b, "positive")
-gpus_per_job = validate("gpus_per_job", gpus_per_job, "count")
-utilization = validate("utilization", utilization, "fraction")
-reruns_per_100 = validate("reruns_per_100", reruns_per_100, "nonnegative")
-queue_hours_a = validate("queue_hours_a", queue_hours_a, "nonnegative")
-queue_hours_b = validate("queue_hours_b", queue_hours_b, "nonnegative")
-value_per_hour_usd = validate("value_per_hour_usd", value_per_hour_usd, "nonnegative")
+    code('''
+from gpuplan.params import price_or_latest, validate_parameters
+
+p = validate_parameters(globals(), {
+    "gpu_a": "gpu", "gpu_b": "gpu", "a100_usd_per_hour": "price", "h100_usd_per_hour": "price", "provider": "text?",
+    "task": ("choice?", ["training", "finetune", "inference"]), "runtime_hours_a": "positive",
+    "runtime_hours_b": "positive?", "gpus_per_job": "count", "utilization": "fraction", "reruns_per_100": "nonnegative",
+    "queue_hours_a": "nonnegative", "queue_hours_b": "nonnegative", "value_per_hour_usd": "nonnegative",
+    "min_comparisons": "count"})
+price_a = price_or_latest("a100_usd_per_hour", p.a100_usd_per_hour, p.gpu_a, provider=p.provider)
+price_b = price_or_latest("h100_usd_per_hour", p.h100_usd_per_hour, p.gpu_b, provider=p.provider)
 '''),
     code(SETUP + '''
-from gpuplan import runtime
-from gpuplan.cost import cost_per_job
-from gpuplan.errors import InputError'''),
+from gpuplan import cost, runtime
+
+options = dict(gpus=p.gpus_per_job, utilization=p.utilization, reruns_per_100=p.reruns_per_100,
+               value_per_hour_usd=p.value_per_hour_usd)'''),
     md("""
 ## The articles' example, reproduced
 
@@ -444,14 +374,11 @@ through: 8 hours on an A100 at
 $1.50 an hour against 3 hours on an H100 at $3.50 an hour. The same formula the rest of this page uses gives:
 """),
     code('''
-example = pd.DataFrame({"gpu": ["A100", "H100"], "runtime_hours": [8.0, 3.0], "usd_per_gpu_hour": [1.50, 3.50]})
-example["cost_per_job_usd"] = cost_per_job(runtime_hours=example["runtime_hours"],
-                                           usd_per_gpu_hour=example["usd_per_gpu_hour"]).cost_per_job_usd
+example = cost.cost_table(gpu=["A100", "H100"], usd_per_gpu_hour=[1.50, 3.50], runtime_hours=[8.0, 3.0])
 glue("example_cost_per_job_usd_a100", float(example["cost_per_job_usd"][0]), display=False)
 glue("example_cost_per_job_usd_h100", float(example["cost_per_job_usd"][1]), display=False)
-charts.table(example.rename(columns={"runtime_hours": "runtime (h)", "usd_per_gpu_hour": "$/GPU-hour",
-                                     "cost_per_job_usd": "cost per job ($)"}),
-             {"runtime (h)": "{:.1f}", "$/GPU-hour": "${:.2f}", "cost per job ($)": "${:.2f}"}, name="example")
+charts.table(example[["gpu", "runtime_hours", "usd_per_gpu_hour", "cost_per_job_usd"]].rename(columns=cost.LABELS),
+             cost.FORMATS, name="example")
 '''),
     md("""
 ${glue:text}`example_cost_per_job_usd_a100:.2f` on the A100 against ${glue:text}`example_cost_per_job_usd_h100:.2f`
@@ -465,36 +392,20 @@ speedup observed in the benchmark data for this pair (`gpuplan.runtime.speedup_b
 high ends give a range.
 """),
     code('''
-band = runtime.speedup_band(gpu_a, gpu_b, task_type=task)
-speedup = runtime_hours_a / runtime_hours_b if runtime_hours_b is not None else float(band["median"])
-hours_b = runtime_hours_b if runtime_hours_b is not None else runtime_hours_a / speedup
-glue("speedup_used", speedup, display=False)
-common = dict(gpus=gpus_per_job, utilization=utilization, reruns_per_100=reruns_per_100,
-              value_per_hour_usd=value_per_hour_usd)
-cost_a = cost_per_job(runtime_hours=runtime_hours_a, usd_per_gpu_hour=price_a["usd_per_gpu_hour"],
-                      queue_hours=queue_hours_a, **common)
-cost_b = cost_per_job(runtime_hours=hours_b, usd_per_gpu_hour=price_b["usd_per_gpu_hour"],
-                      queue_hours=queue_hours_b, **common)
-pair = pd.concat([cost_a.to_frame(), cost_b.to_frame()], ignore_index=True)
-pair.insert(0, "gpu", [gpu_a, gpu_b])
-pair.insert(1, "usd_per_gpu_hour", [price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"]])
-pair.insert(2, "price_source", [price_a["source_id"], price_b["source_id"]])
-glue("cost_per_job_usd_a100", float(cost_a.cost_per_job_usd), display=False)
-glue("cost_per_job_usd_h100", float(cost_b.cost_per_job_usd), display=False)
-glue("jobs_per_day_a100", float(cost_a.jobs_per_day), display=False)
-glue("jobs_per_day_h100", float(cost_b.jobs_per_day), display=False)
-glue("usd_per_gpu_hour_a100", float(price_a["usd_per_gpu_hour"]), display=False)
-glue("usd_per_gpu_hour_h100", float(price_b["usd_per_gpu_hour"]), display=False)
+band = runtime.speedup_band(p.gpu_a, p.gpu_b, task_type=p.task)
+hours_b = p.runtime_hours_b or p.runtime_hours_a / float(band["median"])
+glue("speedup_used", p.runtime_hours_a / hours_b, display=False)
+pair = cost.cost_table(gpu=[p.gpu_a, p.gpu_b], usd_per_gpu_hour=[price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"]],
+                       price_source=[price_a["source_id"], price_b["source_id"]], runtime_hours=[p.runtime_hours_a, hours_b],
+                       queue_hours=[p.queue_hours_a, p.queue_hours_b], **options)
 '''),
     code('''
-charts.table(pair[["gpu", "usd_per_gpu_hour", "price_source", "compute_usd", "rerun_usd", "queue_usd",
-                   "cost_per_job_usd", "wall_hours", "turnaround_hours", "jobs_per_day"]].rename(columns={
-    "usd_per_gpu_hour": "$/GPU-hour", "compute_usd": "compute ($)", "rerun_usd": "reruns ($)",
-    "queue_usd": "waiting ($)", "cost_per_job_usd": "cost per job ($)", "wall_hours": "GPU hours held (h)",
-    "turnaround_hours": "turnaround (h)", "jobs_per_day": "jobs per day"}),
-    {"$/GPU-hour": "${:.2f}", "compute ($)": "${:.2f}", "reruns ($)": "${:.2f}", "waiting ($)": "${:.2f}",
-     "cost per job ($)": "${:.2f}", "GPU hours held (h)": "{:.2f}", "turnaround (h)": "{:.2f}",
-     "jobs per day": "{:.2f}"}, name="pair")
+for column in ("cost_per_job_usd", "jobs_per_day", "usd_per_gpu_hour"):
+    glue(f"{column}_a100", float(pair[column][0]), display=False)
+    glue(f"{column}_h100", float(pair[column][1]), display=False)
+charts.table(pair[["gpu", "usd_per_gpu_hour", "price_source", "runtime_hours", "compute_usd", "rerun_usd", "queue_usd",
+                   "cost_per_job_usd", "wall_hours", "turnaround_hours", "jobs_per_day"]].rename(columns=cost.LABELS),
+             cost.FORMATS, name="pair")
 '''),
     md("""
 At ${glue:text}`usd_per_gpu_hour_a100:.2f` and ${glue:text}`usd_per_gpu_hour_h100:.2f` per GPU-hour and a
@@ -508,15 +419,13 @@ speedup of {glue:text}`speedup_used:.2f`×, one finished job costs ${glue:text}`
 The same job on `gpu_b` at the low, median and high end of the observed speedups:
 """),
     code('''
-band_frame = pd.DataFrame({"end": ["low", "median", "high"],
-                           "speedup": [float(band["low"]), float(band["median"]), float(band["high"])]})
-band_frame["cost_per_job_usd"] = cost_per_job(runtime_hours=runtime_hours_a / band_frame["speedup"],
-                                              usd_per_gpu_hour=price_b["usd_per_gpu_hour"],
-                                              queue_hours=queue_hours_b, **common).cost_per_job_usd
+band_frame = cost.band_costs(band, runtime_hours_a=p.runtime_hours_a, usd_per_gpu_hour=price_b["usd_per_gpu_hour"],
+                             queue_hours=p.queue_hours_b, **options)
 glue("cost_per_job_usd_h100_band_high", float(band_frame["cost_per_job_usd"].max()), display=False)
 glue("cost_per_job_usd_h100_band_low", float(band_frame["cost_per_job_usd"].min()), display=False)
-charts.table(band_frame.rename(columns={"speedup": "speedup (×)", "cost_per_job_usd": "cost per job on gpu_b ($)"}),
-             {"speedup (×)": "{:.2f}", "cost per job on gpu_b ($)": "${:.2f}"}, name="band")
+charts.table(band_frame[["end", "speedup", "runtime_hours", "cost_per_job_usd"]].rename(columns=cost.LABELS),
+             cost.FORMATS, caption="The job on gpu_b at each end of the observed speedups", name="band")
+
 '''),
     md("""
 Across the observed band the job costs ${glue:text}`cost_per_job_usd_h100_band_low:.2f` to
@@ -525,34 +434,23 @@ ${glue:text}`cost_per_job_usd_h100_band_high:.2f` on `gpu_b`, against ${glue:tex
     md("""
 ## Every GPU with a price: try your own numbers
 
-Runtime on each GPU = `runtime_hours_a` ÷ the median observed speedup of that GPU over `gpu_a` (GPUs without a
-matched benchmark are left out; the tooltip gives the speedup and how many matched results it rests on — a
-median over few or unusual submissions, such as the MI300X's tinygrad entries, deserves little weight). **Drag the sliders** — price per GPU-hour, utilization, reruns, GPUs per job —
-and the bars recompute in the page.
+Runtime on each GPU = `runtime_hours_a` ÷ the median observed speedup of that GPU over `gpu_a`. A GPU is left
+out when it has no price, or when its speedup rests on fewer than `min_comparisons` matched benchmark results
+(a median over one or two unusual submissions, such as the MI300X's single tinygrad entry, would say more
+about that submission than about the GPU); the tooltip gives each speedup and how many results it rests on.
+**Drag the sliders** — price per GPU-hour, utilization, reruns, GPUs per job — and the bars recompute in the page.
+
 """),
     code('''
-def price_of(gid):  # the chosen provider's latest price, else the latest from any provider, else None
-    try:
-        return price_or_latest("price", None, gid, provider=provider, any_provider=True)
-    except InputError:
-        return None
-
-rows = []
-for gid, name in data.gpus()[["gpu_id", "name"]].itertuples(index=False):
-    observed = runtime.speedup_band(gpu_a, gid, task_type=task) if gid != gpu_a else {"median": 1.0, "n": 0}
-    price = price_a if gid == gpu_a else price_b if gid == gpu_b else price_of(gid)
-    if observed["median"] is None or price is None:
-        continue
-    hours = runtime_hours_a if gid == gpu_a else hours_b if gid == gpu_b else runtime_hours_a / float(observed["median"])
-    rows.append({"gpu": name.removeprefix("NVIDIA "), "gpu_id": gid, "runtime_hours": hours, "gpu_count": gpus_per_job,
-                 "usd_per_gpu_hour": price["usd_per_gpu_hour"], "source_id": price["source_id"],
-                 "speedup": runtime_hours_a / hours, "comparisons": observed["n"],
-                 "extra_usd": (queue_hours_b if gid == gpu_b else queue_hours_a) * value_per_hour_usd})
-every = pd.DataFrame(rows)
-sliders = {every.loc[every.gpu_id == gid, "gpu"].iloc[0]: every.loc[every.gpu_id == gid, "usd_per_gpu_hour"].iloc[0]
-           for gid in (gpu_a, gpu_b)}
-charts.cost_per_task(every, sliders, utilization=utilization, reruns_per_100=reruns_per_100,
+every = cost.cost_on_every_gpu(p.gpu_a, runtime_hours_a=p.runtime_hours_a, provider=p.provider, task_type=p.task,
+                               min_comparisons=p.min_comparisons, gpus_per_job=p.gpus_per_job, queue_hours=p.queue_hours_a,
+                               value_per_hour_usd=p.value_per_hour_usd, known={
+                                   p.gpu_a: {"price": price_a}, p.gpu_b: {"price": price_b, "runtime_hours": hours_b,
+                                                                           "queue_hours": p.queue_hours_b}})
+sliders = every.set_index("gpu_id").loc[[p.gpu_a, p.gpu_b]].set_index("gpu")["usd_per_gpu_hour"].to_dict()
+charts.cost_per_task(every, sliders, utilization=p.utilization, reruns_per_100=p.reruns_per_100,
                      title="Cost of one finished job on each GPU")
+
 '''),
 ]
 
