@@ -477,20 +477,20 @@ usd_per_kwh: float = 0.10  # electricity price, USD per kWh (assumption: put you
 hosting_usd_per_month: float = 0.0  # rack space, host CPU/RAM and staff per GPU per month, USD (assumption)
 owned_utilization: float = 0.6  # share of the month an owned GPU is busy, in (0, 1] (assumption)
 '''),
-    code(PAIR_VALIDATE + '''utilization_a = validate("utilization_a", utilization_a, "fraction")
-utilization_b = validate("utilization_b", utilization_b, "fraction")
-reruns_a = validate("reruns_a", reruns_a, "nonnegative")
-reruns_b = validate("reruns_b", reruns_b, "nonnegative")
-runtime_hours_a = validate("runtime_hours_a", runtime_hours_a, "positive")
-h100_purchase_usd = validate("h100_purchase_usd", h100_purchase_usd, "price")
-years = validate("years", years, "positive")
-pue = validate("pue", pue, "positive")
-usd_per_kwh = validate("usd_per_kwh", usd_per_kwh, "nonnegative")
-hosting_usd_per_month = validate("hosting_usd_per_month", hosting_usd_per_month, "nonnegative")
-owned_utilization = validate("owned_utilization", owned_utilization, "fraction")
+    code('''
+from gpuplan.params import price_or_latest, validate_parameters
+
+p = validate_parameters(globals(), {
+    "gpu_a": "gpu", "gpu_b": "gpu", "a100_usd_per_hour": "price", "h100_usd_per_hour": "price", "provider": "text?",
+    "task": ("choice?", ["training", "finetune", "inference"]), "utilization_a": "fraction", "utilization_b": "fraction",
+    "reruns_a": "nonnegative", "reruns_b": "nonnegative", "runtime_hours_a": "positive", "h100_purchase_usd": "price",
+    "years": "positive", "pue": "positive", "usd_per_kwh": "nonnegative", "hosting_usd_per_month": "nonnegative",
+    "owned_utilization": "fraction"})
+price_a = price_or_latest("a100_usd_per_hour", p.a100_usd_per_hour, p.gpu_a, provider=p.provider)
+price_b = price_or_latest("h100_usd_per_hour", p.h100_usd_per_hour, p.gpu_b, provider=p.provider)
 '''),
     code(SETUP + '''
-from gpuplan import breakeven, runtime'''),
+from gpuplan import breakeven'''),
     md("""
 ## The break-even speedup
 
@@ -498,25 +498,12 @@ With cost per job = hours × price ÷ utilization × (1 + reruns/100) (the Happy
 challenger is cheaper exactly when its speedup exceeds the ratio of effective hourly prices.
 """),
     code('''
-adjust = dict(utilization_a=utilization_a, utilization_b=utilization_b, reruns_a=reruns_a, reruns_b=reruns_b)
-observed = runtime.speedup_band(gpu_a, gpu_b, task_type=task)
-result = {"price_a": price_a["usd_per_gpu_hour"], "price_b": price_b["usd_per_gpu_hour"]}
-result["breakeven_speedup"] = breakeven.breakeven_speedup(result["price_a"], result["price_b"], **adjust)
-result["breakeven_price_b"] = breakeven.breakeven_price_b(result["price_a"], observed["median"], **adjust)
-result["verdict"] = breakeven.verdict(result["breakeven_speedup"], observed["low"], observed["median"],
-                                      observed["high"], a=gpu_a, b=gpu_b)
-glue("breakeven_speedup", float(result["breakeven_speedup"]), display=False)
-glue("observed_speedup_median", float(observed["median"]), display=False)
-glue("observed_speedup_low", float(observed["low"]), display=False)
-glue("observed_speedup_high", float(observed["high"]), display=False)
-glue("breakeven_price_h100_usd_per_hour", float(result["breakeven_price_b"]), display=False)
-glue("breakeven_verdict", result["verdict"], display=False)
-charts.table(pd.DataFrame({
-    "": ["gpu_a", "gpu_b", "$/GPU-hour a", "$/GPU-hour b", "break-even speedup (×)", "observed speedup (median ×)",
-         "gpu_b's break-even price ($/GPU-hour)", "verdict"],
-    "value": [gpu_a, gpu_b, f"{result['price_a']:.2f} [{price_a['source_id']}]", f"{result['price_b']:.2f} [{price_b['source_id']}]",
-              f"{result['breakeven_speedup']:.2f}", f"{observed['median']:.2f}", f"{result['breakeven_price_b']:.2f}",
-              result["verdict"]]}), name="summary")
+result = breakeven.breakeven(p.gpu_a, p.gpu_b, price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"], p.task,
+                             utilization_a=p.utilization_a, utilization_b=p.utilization_b,
+                             reruns_a=p.reruns_a, reruns_b=p.reruns_b)
+for name, value in breakeven.headline(result).items():
+    glue(name, value, display=False)
+charts.table(breakeven.summary_table(result, price_a["source_id"], price_b["source_id"]), name="summary")
 '''),
     md("""
 At these prices `gpu_b` must be {glue:text}`breakeven_speedup:.2f`× as fast as `gpu_a` to cost less per job.
@@ -531,13 +518,9 @@ Each point is one matched benchmark comparison (same workload, round and GPU cou
 set by the sliders; above the diagonal `gpu_b` is cheaper per job. **Drag the price and utilization sliders.**
 """),
     code('''
-points = observed["pairs"].assign(
-    comparison=lambda f: f["suite"] + " · " + f["workload"] + " · " + f["gpu_count"].astype(str) + " GPU",
-    source_id=lambda f: "benchmark " + f["benchmark_id_a"].astype(str) + " vs " + f["benchmark_id_b"].astype(str))
-label_a = data.gpu(gpu_a)["name"].removeprefix("NVIDIA ")
-label_b = data.gpu(gpu_b)["name"].removeprefix("NVIDIA ")
-charts.breakeven_plane(points, result["price_a"], result["price_b"], label_a=label_a, label_b=label_b,
-                       utilization_a=utilization_a, utilization_b=utilization_b)
+charts.breakeven_plane(breakeven.plane_points(result["pairs"]), result["price_a"], result["price_b"],
+                       label_a=breakeven.short_name(p.gpu_a), label_b=breakeven.short_name(p.gpu_b),
+                       utilization_a=p.utilization_a, utilization_b=p.utilization_b)
 '''),
     md("""
 ## Rent or buy `gpu_b`
@@ -546,17 +529,12 @@ Owning: the purchase spread over `years`, power at TDP × PUE for the busy hours
 price for the same busy hours. The power and hosting inputs are assumptions — put in your own.
 """),
     code('''
-purchases = data.query("SELECT purchase_usd, source_id FROM prices WHERE gpu_id = ? AND kind = 'purchase' ORDER BY purchase_usd",
-                       [gpu_b])
-purchase_usd = h100_purchase_usd if h100_purchase_usd is not None else float(purchases["purchase_usd"].median())
-own = breakeven.rent_vs_buy(purchase_usd, data.gpu(gpu_b)["tdp_w"], pue, usd_per_kwh, hosting_usd_per_month,
-                            years, owned_utilization, result["price_b"])
-glue("purchase_usd_h100", purchase_usd, display=False)
-glue("months_to_breakeven_h100", float(own["months_to_breakeven"]), display=False)
-glue("owned_usd_per_hour_h100", float(own["owned_usd_per_hour"]), display=False)
-charts.table(pd.DataFrame([own]).drop(columns="buy_is_cheaper").T.reset_index().set_axis(["quantity", "value"], axis=1),
-             {"value": "{:,.2f}"}, caption=f"{gpu_b}: purchase ${purchase_usd:,.0f} (median of {len(purchases)} purchase prices in the data)",
-             name="own")
+own = breakeven.rent_vs_buy_median(p.gpu_b, result["price_b"], purchase_usd=p.h100_purchase_usd, pue=p.pue,
+                                   usd_per_kwh=p.usd_per_kwh, hosting_usd_per_month=p.hosting_usd_per_month,
+                                   years=p.years, utilization=p.owned_utilization)
+for name in ("purchase_usd", "months_to_breakeven", "owned_usd_per_hour"):
+    glue(f"{name}_h100", float(own[name]), display=False)
+charts.table(breakeven.rent_vs_buy_table(own), {"value": "{:,.2f}"}, caption=own["purchase_note"], name="own")
 '''),
     md("""
 At a purchase price of ${glue:text}`purchase_usd_h100:,.0f` an owned `gpu_b` costs
@@ -571,19 +549,10 @@ moves to the ends of its range: the speedup across the observed band, each price
 prices in the data, the others ±25 % (an assumption).
 """),
     code('''
-glue("usd_per_gpu_hour_h100", float(result["price_b"]), display=False)
-spread = {gid: data.query("SELECT min(usd_per_gpu_hour) AS low, max(usd_per_gpu_hour) AS high FROM latest_prices "
-                          "WHERE gpu_id = ? AND kind = 'on-demand'", [gid]).iloc[0] for gid in (gpu_a, gpu_b)}
-base = {"hours_a": runtime_hours_a, "speedup": observed["median"], "price_a": result["price_a"],
-        "price_b": result["price_b"], "utilization_a": utilization_a, "utilization_b": utilization_b}
-ranges = breakeven.default_ranges(base) | {
-    "speedup": (observed["low"], observed["high"]),
-    "price_a": (float(spread[gpu_a]["low"]), float(spread[gpu_a]["high"])),
-    "price_b": (float(spread[gpu_b]["low"]), float(spread[gpu_b]["high"]))}
-tornado = breakeven.sensitivity(base, ranges)
+tornado = breakeven.decision_sensitivity(result, p.runtime_hours_a)
 glue("sensitivity_top_input", tornado["input"].iloc[0], display=False)
 charts.tornado(tornado, value_title="cost per job, gpu_b − gpu_a (USD; < 0: gpu_b cheaper)",
-               title=f"What moves the cost difference of a {runtime_hours_a:g} h job")
+               title=f"What moves the cost difference of a {p.runtime_hours_a:g} h job")
 '''),
     md("""
 The input that moves the answer most is **{glue:text}`sensitivity_top_input`**.
@@ -613,17 +582,15 @@ samples_per_s_per_gpu_a100: float = 2000.0  # samples one A100 consumes per seco
 bytes_per_sample: float = 500000.0  # bytes read from storage per sample (assumption: e.g. one compressed image)
 '''),
     code('''
-from gpuplan.params import price_or_latest, validate
+from gpuplan import scaling
+from gpuplan.params import validate_parameters
 
-params_billions = validate("params_billions", params_billions, "positive")
-tokens_billions = validate("tokens_billions", tokens_billions, "positive")
-gpu_ids = validate("gpus", gpus, "gpus")
-gpu_count = validate("gpu_count", gpu_count, "count")
-provider = validate("provider", provider, "text") if provider is not None else None
-user_prices = {"a100-sxm4-80gb": ("a100_usd_per_hour", a100_usd_per_hour),
-               "h100-sxm5-80gb": ("h100_usd_per_hour", h100_usd_per_hour)}
-samples_per_s_per_gpu_a100 = validate("samples_per_s_per_gpu_a100", samples_per_s_per_gpu_a100, "positive")
-bytes_per_sample = validate("bytes_per_sample", bytes_per_sample, "positive")
+p = validate_parameters(globals(), {
+    "params_billions": "positive", "tokens_billions": "positive", "gpus": "gpus", "gpu_count": "count",
+    "a100_usd_per_hour": "price", "h100_usd_per_hour": "price", "provider": "text?",
+    "samples_per_s_per_gpu_a100": "positive", "bytes_per_sample": "positive"})
+prices = scaling.hourly_prices(p.gpus, {"a100-sxm4-80gb": ("a100_usd_per_hour", p.a100_usd_per_hour),
+                                        "h100-sxm5-80gb": ("h100_usd_per_hour", p.h100_usd_per_hour)}, p.provider)
 '''),
     code(SETUP + '''
 from gpuplan import runtime, scaling'''),
@@ -636,34 +603,19 @@ link between nodes (`gpuplan.scaling`, whose docstring gives every assumption an
 one-GPU step time ÷ (GPUs × step time).
 """),
     code('''
-def setup_label(gid):
-    gpu = data.gpu(gid)
-    link = f"NVLink {gpu['nvlink_gbps']:.0f} GB/s" if gpu["interconnect"] != "pcie" else f"PCIe Gen{gpu['pcie_gen']}"
-    return f"{gpu['name'].removeprefix('NVIDIA ')} · {link}"
-
-curves = pd.concat([scaling.scaling_curve(params_billions * 1e9, gid, tokens=tokens_billions * 1e9)
-                    for gid in gpu_ids], ignore_index=True)
-curves["setup"] = curves["gpu_id"].map(setup_label)
-curves = curves.rename(columns={"n": "gpu_count"})
+curves = scaling.curves(p.params_billions * 1e9, p.tokens_billions * 1e9, p.gpus, gpu_count=p.gpu_count)
 charts.scaling_curves(curves, "efficiency", y_title="scaling efficiency (1 = linear)",
-                      title=f"Scaling efficiency, {params_billions:g}B parameters, data parallel")
+                      title=f"Scaling efficiency, {p.params_billions:g}B parameters, data parallel")
 '''),
     code('''
 charts.scaling_curves(curves, "hours", y_title="hours to train (log scale)", log_y=True,
-                      title=f"Time to train {params_billions:g}B parameters on {tokens_billions:g}B tokens")
+                      title=f"Time to train {p.params_billions:g}B parameters on {p.tokens_billions:g}B tokens")
 '''),
     code('''
-at = curves[curves["gpu_count"] == gpu_count].set_index("gpu_id")
-for gid, short in [("a100-sxm4-80gb", "a100"), ("h100-sxm5-80gb", "h100")]:
-    if gid in at.index:
-        glue(f"scaling_efficiency_{short}", float(at.loc[gid, "efficiency"]), display=False)
-        glue(f"hours_to_train_{short}", float(at.loc[gid, "hours"]), display=False)
-glue("gpu_count", gpu_count, display=False)
-charts.table(at.reset_index()[["setup", "bus_gbps", "step_seconds", "exposed_comm_seconds", "efficiency", "hours"]].rename(
-    columns={"bus_gbps": "ring link (GB/s per direction)", "step_seconds": "step (s)",
-             "exposed_comm_seconds": "exposed all-reduce (s)", "hours": "hours to train"}),
-    {"ring link (GB/s per direction)": "{:.1f}", "step (s)": "{:.3f}", "exposed all-reduce (s)": "{:.3f}",
-     "efficiency": "{:.1%}", "hours to train": "{:,.1f}"}, caption=f"At {gpu_count} GPUs", name="at")
+for name, value in scaling.headline(curves, p.gpu_count).items():
+    glue(name, value, display=False)
+charts.table(scaling.at_count(curves, p.gpu_count), scaling.AT_COUNT_FORMATS, caption=f"At {p.gpu_count} GPUs",
+             name="at")
 '''),
     md("""
 At {glue:text}`gpu_count` GPUs the model keeps {glue:text}`scaling_efficiency_a100:.0%` of linear scaling on
@@ -678,18 +630,14 @@ Every (GPU, count) option's hours to train and cost at the chosen prices; the Pa
 both faster and cheaper) are joined.
 """),
     code('''
-prices = {gid: price_or_latest(*user_prices.get(gid, ("price", None)), gid, provider=provider,
-                               any_provider=True)["usd_per_gpu_hour"] for gid in gpu_ids}
-front = scaling.frontier(params_billions * 1e9, tokens_billions * 1e9, list(prices), prices=prices)
-front["setup"] = front["gpu_id"].map(setup_label)
-pareto = front[front["pareto"]]
+front = scaling.frontier_table(p.params_billions * 1e9, p.tokens_billions * 1e9, prices)
 glue("frontier_cheapest_usd", float(front["cost_usd"].min()), display=False)
 glue("frontier_fastest_hours", float(front["hours"].min()), display=False)
 (charts.scatter(front, "hours", "cost_usd", "setup", x_title="hours to train (log)", y_title="cost (USD, log)",
                 title="Cost vs time to train, every GPU count 1…1024", log_x=True, log_y=True,
                 tooltip=["setup", "n", alt.Tooltip("hours:Q", format=",.1f"), alt.Tooltip("cost_usd:Q", format="$,.0f"),
                          alt.Tooltip("efficiency:Q", format=".1%"), "pareto"])
- + alt.Chart(pareto).mark_line(color="black", strokeDash=[3, 2]).encode(x="hours:Q", y="cost_usd:Q"))
+ + alt.Chart(front[front["pareto"]]).mark_line(color="black", strokeDash=[3, 2]).encode(x="hours:Q", y="cost_usd:Q"))
 '''),
     md("""
 The cheapest option costs ${glue:text}`frontier_cheapest_usd:,.0f`; the fastest finishes in
@@ -705,15 +653,10 @@ per A100 (the H100 consumes faster by the median observed training speedup).
 """),
     code('''
 speedup = runtime.speedup_band("a100-sxm4-80gb", "h100-sxm5-80gb", task_type="training")["median"]
-cases = [("A100", 1, 1.7, 1.0), ("H100", 1, 1.5, speedup), ("A100", 4, 0.2, 1.0), ("H100", 4, 2.2, speedup)]
-loading = pd.DataFrame([{"gpu": g, "gpus": n, **scaling.data_loading_bound(samples_per_s_per_gpu_a100 * s,
-                                                                          bytes_per_sample, rate, gpus=n)}
-                        for g, n, rate, s in cases])
-glue("fed_fraction_a100_4gpu", float(loading["fed_fraction"][2]), display=False)
-glue("fed_fraction_h100_4gpu", float(loading["fed_fraction"][3]), display=False)
-charts.table(loading.rename(columns={"needed_gibps": "needed (GiB/s)", "storage_gibps": "storage (GiB/s)",
-                                     "fed_fraction": "GPU time fed", "input_bound": "input-bound"}),
-             {"needed (GiB/s)": "{:.2f}", "storage (GiB/s)": "{:.2f}", "GPU time fed": "{:.0%}"}, name="loading")
+loading = scaling.loading_case(p.samples_per_s_per_gpu_a100, p.bytes_per_sample, speedup)
+glue("fed_fraction_a100_4gpu", float(loading["GPU time fed"][2]), display=False)
+glue("fed_fraction_h100_4gpu", float(loading["GPU time fed"][3]), display=False)
+charts.table(loading, {"needed (GiB/s)": "{:.2f}", "storage (GiB/s)": "{:.2f}", "GPU time fed": "{:.0%}"}, name="loading")
 '''),
     md("""
 With four GPUs, storage at the quoted rates keeps the A100s busy {glue:text}`fed_fraction_a100_4gpu:.0%` of the
@@ -730,11 +673,9 @@ times against the model's prediction and against ideal linear scaling.
 mlperf = scaling.compare_mlperf()
 glue("mlperf_scaling_error_model", mlperf.attrs["median_abs_error"], display=False)
 glue("mlperf_scaling_error_linear", mlperf.attrs["ideal_median_abs_error"], display=False)
-long = mlperf.melt(id_vars=["round", "model", "gpu_id", "n"], value_vars=["observed_ratio", "predicted_ratio", "ideal_ratio"],
-                   var_name="series", value_name="time_ratio")
-long["series"] = long["series"].str.replace("_ratio", "")
-charts.scatter(long, "n", "time_ratio", "series", x_title="GPUs (log)", y_title="time ÷ time at the smallest count (log)",
-               title="MLPerf Training time vs GPU count: observed, model, linear", log_x=True, log_y=True,
+charts.scatter(scaling.mlperf_long(mlperf), "n", "time_ratio", "series", x_title="GPUs (log)",
+               y_title="time ÷ time at the smallest count (log)", log_x=True, log_y=True,
+               title="MLPerf Training time vs GPU count: observed, model, linear",
                tooltip=["model", "round", "gpu_id", "n", "series", alt.Tooltip("time_ratio:Q", format=".3f")])
 '''),
     md("""
@@ -770,173 +711,47 @@ Verdicts: **supported**, **depends on …** (true for some workloads, prices or 
 **not supported**, **not checkable with our data**.
 """),
     params(PAIR_PARAMS),
-    code(PAIR_VALIDATE),
+    code('''
+from gpuplan.params import price_or_latest, validate_parameters
+
+p = validate_parameters(globals(), {
+    "gpu_a": "gpu", "gpu_b": "gpu", "a100_usd_per_hour": "price", "h100_usd_per_hour": "price", "provider": "text?",
+    "task": ("choice?", ["training", "finetune", "inference"])})
+price_a = price_or_latest("a100_usd_per_hour", p.a100_usd_per_hour, p.gpu_a, provider=p.provider)
+price_b = price_or_latest("h100_usd_per_hour", p.h100_usd_per_hour, p.gpu_b, provider=p.provider)
+'''),
     code(SETUP + '''
-from gpuplan import breakeven, runtime, scaling
-from gpuplan.cost import cost_per_job
-
-claims = []
-
-
-def claim(number, article, text, verdict, evidence):
-    claims.append({"#": number, "article": article, "claim": text, "verdict": verdict, "evidence": evidence})
-
-
-def band(task_type=None):
-    return runtime.speedup_band(gpu_a, gpu_b, task_type=task_type)
-
-
-def band_text(b):
-    return f"{b['low']:.2f}×–{b['high']:.2f}× (median {b['median']:.2f}×, {b['n']} matched results)"
-
-
-def range_verdict(b, low, high):
-    """supported: the observed median lies in the claimed range; depends: the ranges overlap; else not."""
-    if not b["n"]:
-        return "not checkable with our data"
-    if low <= b["median"] <= high:
-        return "supported"
-    return "depends on the workload" if b["low"] <= high and b["high"] >= low else "not supported"'''),
+from gpuplan import breakeven, claims'''),
     md("## Speed"),
     code('''
-inference, training, finetune, every = band("inference"), band("training"), band("finetune"), band()
-claim(1, "V", "H100 ≈1.5×–2× faster than A100 for inference", range_verdict(inference, 1.5, 2.0),
-      f"inference benchmarks: {band_text(inference)}")
-claim(2, "V", "training gains ≈2×–4× (2–3× for LLM training)", range_verdict(training, 2.0, 4.0),
-      f"training benchmarks: {band_text(training)}")
-claim(3, "V", "\\"up to 30× faster inference\\" headlines are narrow",
-      "supported" if every["high"] < 30 else "not supported",
-      f"largest like-for-like speedup in our data is {every['high']:.1f}× (all {every['n']} matched results)")
-claim(4, "V", "20 min → 10–13 min; 6 min/clip → 3–4 min", "depends on the workload",
-      f"implied speedups {20 / 13:.2f}×–{20 / 10:.1f}× and {6 / 4:.1f}×–{6 / 3:.1f}×, inside the inference band "
-      f"{band_text(inference)}; no video-generation benchmark in our data")
-claim(5, "V", "a 40 h A100 fine-tune → ≈20 h at 2×, ≈13 h at 3×", "supported",
-      f"arithmetic: 40 / 2 = {runtime.hours_at_speedup(40, 2):.0f} h, 40 / 3 = {runtime.hours_at_speedup(40, 3):.1f} h")
-'''),
-    code('''
-spec = data.query("SELECT * FROM gpus WHERE gpu_id IN (?, ?)", [gpu_a, gpu_b]).set_index("gpu_id")
-a, b = spec.loc[gpu_a], spec.loc[gpu_b]
-fp8_over_bf16 = b["fp8_tflops_dense"] / a["bf16_tflops_dense"]
-claim(6, "F", "FP8 on H100: 2×–4× fine-tuning speedup over BF16 on A100; 24 h → ≈8 h", range_verdict(finetune, 2.0, 4.0),
-      f"fine-tuning benchmarks: {band_text(finetune)}; dense peak FP8 (H100) ÷ BF16 (A100) = {fp8_over_bf16:.1f}×; 24 h → 8 h is 3×")
-claim(7, "F", "LoRA on one H100 80GB: 2.2×–2.8× the tokens/s of an A100 80GB", "not checkable with our data",
-      "no single-GPU LoRA tokens/s measurement for both GPUs; the closest, all fine-tuning results: " + band_text(finetune))
-claim(8, "F", "70B full fine-tune, FSDP on 8×H100 \\"up to 3× faster\\" than 8×A100", "not checkable with our data",
-      "no 70B full fine-tune benchmark on both GPUs; MLPerf's Llama 2 70B LoRA has no A100 result at 8 GPUs")
-est_a = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=gpu_a, gpus=8)
-est_b = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=gpu_b, gpus=8)
-claim(9, "F", "1B tokens: \\"several days\\" on an A100 cluster, \\"a single weekend\\" on H100", "depends on the model size and cluster",
-      f"7B model, 1B tokens (6·P·D FLOPs) on 8 GPUs at fitted MFU: {est_a.hours:.1f} h on {gpu_a}, {est_b.hours:.1f} h on {gpu_b} — days only for much larger models or fewer GPUs")
-claim(10, "W", "H100 \\"reduces multi-day experiments to hours\\"", "not supported" if every["high"] < 8 else "depends on the workload",
-      f"2 days → under 6 h needs ≥8×; like-for-like speedups in our data reach {every['high']:.1f}× (median {every['median']:.2f}×)")
+table = claims.check_all(p.gpu_a, p.gpu_b, price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"],
+                         source_a=price_a["source_id"], source_b=price_b["source_id"])
+charts.table(claims.section(table, "Speed"), name="speed")
 '''),
     md("## Memory and precision"),
     code('''
-bw_gain = b["memory_bandwidth_gbps"] / a["memory_bandwidth_gbps"] - 1
-claim(11, "F", "A100 80GB ≈2.0 TB/s vs H100 3.35 TB/s: \\"67% increase\\"", "supported (rounding)",
-      f"data: {a['memory_bandwidth_gbps']:,.0f} vs {b['memory_bandwidth_gbps']:,.0f} GB/s = +{bw_gain:.0%} "
-      f"(+{3350 / 2000 - 1:.1%} with the rounded 2.0 TB/s) [{a['source_id']}, {b['source_id']}]")
-mamf = data.query("""SELECT arg_max(value, value) FILTER (precision ILIKE 'fp8%') AS fp8, arg_max(value, value) FILTER (precision = 'bf16') AS bf16,
-                      any_value(source_id) AS source_id FROM benchmarks WHERE gpu_id = ? AND workload ILIKE '%MAMF%'""", [gpu_b]).iloc[0]
-claim(12, "F", "FP8 halves weight/activation memory vs FP16 and \\"effectively doubles\\" matmul throughput",
-      "depends on the workload",
-      f"1 vs 2 bytes per value (stas00 inference README): memory halves; dense peak FP8 ÷ BF16 on {gpu_b} = "
-      f"{b['fp8_tflops_dense'] / b['bf16_tflops_dense']:.2f}×, measured matmul (MAMF) {mamf['fp8']:,.1f} ÷ {mamf['bf16']:,.1f} "
-      f"TFLOPS = {mamf['fp8'] / mamf['bf16']:.2f}× [{mamf['source_id']}]")
-from gpuplan import memory
-
-flux = {p: memory.memory_estimate("flux.1-dev", precision=p, height=1024, width=1024).per_gpu_bytes / memory.GIB
-        for p in ("bf16", "fp8")}
-flux_lora = memory.memory_estimate("flux.1-dev", mode="lora", checkpointing=True, height=1024, width=1024).per_gpu_bytes / memory.GIB
-claim(13, "V", "many generative models need ≥12 GB for basic inference; training starts at 16–24 GB or more",
-      "supported" if min(flux.values()) >= 12 / 1.073741824 and flux_lora >= 16 / 1.073741824 else "depends on the model",
-      f"memory model, FLUX.1-dev (12B) one 1024×1024 image: {flux['bf16']:.1f} GiB in bf16, {flux['fp8']:.1f} GiB with fp8 "
-      f"weights; LoRA training {flux_lora:.1f} GiB (denoiser only; 12 GB = 11.2 GiB)")
-claim(14, "V", "SD 1.5 runs at a 4 GB minimum; SDXL at 8–12 GB; training comfortable at 24 GB+", "not checkable with our data",
-      "the models table has no parameter count for SD 1.5 or SDXL (not found in our sources), so the memory model cannot size them")
-claim(15, "V", "some optimized Stable Video workflows run under 10 GB", "not checkable with our data",
-      "no Stable Video Diffusion model in our models table; the 14B Wan2.1 video model needs well above 10 GB (see the memory notebook)")
-claim(16, "W", "FP8 gains matter most above ≈70B parameters", "not checkable with our data",
-      "no benchmark in our data measures the FP8 gain by model size")
+charts.table(claims.section(table, "Memory and precision"), name="memory")
 '''),
     md("## Interconnect and scaling"),
     code('''
-claim(17, "F", "NVLink 4 900 GB/s vs NVLink 3 600 GB/s: \\"a 50% increase\\"; PCIe Gen5 doubles Gen4",
-      "supported" if b["nvlink_gbps"] / a["nvlink_gbps"] == 1.5 else "not supported",
-      f"data: {b['nvlink_gbps']:.0f} vs {a['nvlink_gbps']:.0f} GB/s = {b['nvlink_gbps'] / a['nvlink_gbps']:.2f}×; "
-      f"PCIe x16 per direction Gen{b['pcie_gen']} {scaling.pcie_gbps(int(b['pcie_gen'])):.1f} vs Gen{a['pcie_gen']} "
-      f"{scaling.pcie_gbps(int(a['pcie_gen'])):.1f} GB/s")
-curve = {g: scaling.scaling_curve(7e9, g, [8, 64], tokens=1e11, overlap=0).set_index("n")["efficiency"]
-         for g in ("h100-pcie-80gb", gpu_b)}
-claim(18, "W", "without NVLink/NVSwitch, scaling beyond 4–8 GPUs becomes inefficient", "depends on the parallelism",
-      f"scaling model, 7B data parallel, no compute/communication overlap: H100 PCIe {curve['h100-pcie-80gb'][8]:.0%} at 8 "
-      f"and {curve['h100-pcie-80gb'][64]:.0%} at 64 GPUs vs {curve[gpu_b][8]:.0%} and {curve[gpu_b][64]:.0%} for {gpu_b} "
-      "(between nodes both run at the network's speed); tensor-parallel traffic, which the claim is about, is not modelled")
-claim(19, "V", "storage loading: 1 GPU A100 ≈1.7, H100 ≈1.5 GiB/s; 4 GPUs A100 ≈0.2, H100 ≈2.2 GiB/s",
-      "not checkable with our data", "no storage-throughput measurement in our data; the four-GPU A100 figure is "
-      "below its one-GPU figure, which points at the storage setup rather than the GPU")
-mlperf = scaling.compare_mlperf()
-observed_eff = (mlperf["n_ref"] / mlperf["n"]) / mlperf["observed_ratio"]
-claim(20, "F", "H100 interconnects allow \\"near-linear scaling\\"", "depends on the scale",
-      f"MLPerf Training LLM results at several scales keep {observed_eff.min():.0%}–{observed_eff.max():.0%} of linear "
-      f"scaling (median {observed_eff.median():.0%}, {len(mlperf)} pairs, up to {mlperf['n'].max():,} GPUs)")
+charts.table(claims.section(table, "Interconnect and scaling"), name="scaling")
 '''),
     md("## Cost"),
     code('''
-ex_a = cost_per_job(runtime_hours=8, usd_per_gpu_hour=1.50).cost_per_job_usd
-ex_b = cost_per_job(runtime_hours=3, usd_per_gpu_hour=3.50).cost_per_job_usd
-claim(21, "V", "A100 8 h × $1.50 = $12.00; H100 3 h × $3.50 = $10.50: cheaper per job", "supported",
-      f"cost per job ${ex_a:.2f} vs ${ex_b:.2f}: the 2.67× speedup beats the {3.5 / 1.5:.2f}× price ratio")
-ratio = price_b["usd_per_gpu_hour"] / price_a["usd_per_gpu_hour"]
-s_star = breakeven.breakeven_speedup(price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"])
-efficiency = training["median"] / ratio
-glue("breakeven_speedup", float(s_star), display=False)
-glue("price_ratio", float(ratio), display=False)
-prices_text = (f"${price_a['usd_per_gpu_hour']:.2f} vs ${price_b['usd_per_gpu_hour']:.2f} per GPU-hour "
-               f"[{price_a['source_id']}, {price_b['source_id']}]")
-claim(22, "V", "H100 \\"roughly 3× more cost-efficient\\" for mixed-precision LLM training",
-      "supported" if 2.5 <= efficiency <= 3.5 else "not supported",
-      f"jobs per dollar, H100 ÷ A100 = median training speedup {training['median']:.2f}× ÷ price ratio {ratio:.2f} = {efficiency:.2f}× at {prices_text}")
-claim(23, "F", "at 2–3× speed the H100's total cost is \\"lower or equal\\"",
-      "supported" if s_star <= 2 else "depends on the speedup" if s_star <= 3 else "not supported",
-      f"break-even speedup {s_star:.2f}× at {prices_text}")
-claim(24, "F", "the \\"40% utilization problem\\": GPUs idle while data loads", "not checkable with our data",
-      f"no utilization measurement in our data; its effect: at 40% utilization a job costs "
-      f"{cost_per_job(runtime_hours=1, usd_per_gpu_hour=1, utilization=0.4).cost_per_job_usd:.1f}× its full-utilization cost")
-claim(25, "W", "costed per training goal rather than per GPU-hour, H100 \\"often\\" becomes the cost-efficient GPU",
-      "supported" if training["median"] > s_star else "depends on the prices",
-      f"median training speedup {training['median']:.2f}× against a break-even of {s_star:.2f}× at {prices_text}; "
-      f"the training band {training['low']:.2f}×–{training['high']:.2f}× crosses it for some workloads")
-claim(26, "V", "break-even worksheet: runtime, hourly rate, utilization, reruns per 100, queue delay, value of faster delivery",
-      "supported", "gpuplan.cost.cost_per_job takes exactly these inputs (runtime_hours, usd_per_gpu_hour, utilization, "
-      "reruns_per_100, queue_hours, value_per_hour_usd) and reproduces claim 21")
+charts.table(claims.section(table, "Cost"), name="cost")
 '''),
     md("## Hardware facts stated in passing"),
     code('''
-nodes = data.query("SELECT value, source_id FROM spec_values WHERE gpu_id = ? AND field LIKE 'process%' ORDER BY source_id",
-                   [gpu_b])
-claim(27, "V", "H100 is built \\"on a 5nm process\\"", "depends on the source",
-      "; ".join(f"{v} [{s}]" for v, s in nodes.itertuples(index=False)) or f"gpus table: {b['process_node']}")
-claim(28, "F", "H100 \\"supports PCIe Gen5\\"; needs CUDA 12.x and PyTorch 2.0+ for Hopper features",
-      "supported (the PCIe part)" if b["pcie_gen"] == 5 else "not supported",
-      f"gpus table: PCIe Gen{b['pcie_gen']} [{b['source_id']}]; software requirements are not in our data")
-claim(29, "F", "FlashAttention-2 is \\"highly optimized for the H100's architecture\\"", "not checkable with our data",
-      "no FlashAttention benchmark in our data")
-per_watt_a, per_watt_b = a["bf16_tflops_dense"] / a["tdp_w"], b["bf16_tflops_dense"] / b["tdp_w"]
-claim(30, "F", "the H100's \\"energy efficiency per TFLOP is superior\\"",
-      "supported (at peak)" if per_watt_b > per_watt_a else "not supported",
-      f"dense BF16 TFLOPS per TDP watt: {per_watt_a:.2f} ({gpu_a}, {a['tdp_w']:.0f} W) vs {per_watt_b:.2f} ({gpu_b}, "
-      f"{b['tdp_w']:.0f} W); measured energy per job is not in our data")
+charts.table(claims.section(table, "Hardware facts stated in passing"), name="hardware")
 '''),
     md("## All claims"),
     code('''
-table = pd.DataFrame(claims).sort_values("#")
-glue("claims_total", len(table), display=False)
-glue("claims_supported", int(table["verdict"].str.startswith("supported").sum()), display=False)
-glue("claims_not_supported", int((table["verdict"] == "not supported").sum()), display=False)
-glue("claims_not_checkable", int(table["verdict"].str.contains("not checkable").sum()), display=False)
-glue("claims_depends", int(table["verdict"].str.startswith("depends").sum()), display=False)
-charts.table(table, caption="Every claim, its verdict and the evidence (source ids in brackets)", name="claims")
+for name, value in claims.counts(table).items():
+    glue(name, value, display=False)
+glue("breakeven_speedup", float(breakeven.breakeven_speedup(price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"])),
+     display=False)
+glue("price_ratio", price_b["usd_per_gpu_hour"] / price_a["usd_per_gpu_hour"], display=False)
+charts.table(table[["#", "article", "claim", "verdict"]], caption="Every claim and its verdict", name="claims")
 '''),
     md("""
 Of {glue:text}`claims_total` claims, {glue:text}`claims_supported` are supported by our data (some only in part),
