@@ -387,8 +387,8 @@ def summary_table(result: dict, source_a: str | None = None, source_b: str | Non
 
     rows = [("baseline (gpu_a)", f"{short_name(result['a'])} ({result['a']})"),
             ("challenger (gpu_b)", f"{short_name(result['b'])} ({result['b']})"),
-            ("$/GPU-hour a", f"{result['price_a']:.2f} [{source_a}]"),
-            ("$/GPU-hour b", f"{result['price_b']:.2f} [{source_b}]"),
+            ("price of gpu_a ($/GPU-hour)", f"{result['price_a']:.2f} [{source_a}]"),
+            ("price of gpu_b ($/GPU-hour)", f"{result['price_b']:.2f} [{source_b}]"),
             ("break-even speedup (×)", num(result["breakeven_speedup"])),
             ("observed speedup (median ×)", num(observed.get("median"))),
             ("gpu_b's break-even price ($/GPU-hour)", num(result["breakeven_price_b"])),
