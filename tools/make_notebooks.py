@@ -395,7 +395,8 @@ high ends give a range.
 band = runtime.speedup_band(p.gpu_a, p.gpu_b, task_type=p.task)
 hours_b = p.runtime_hours_b or p.runtime_hours_a / float(band["median"])
 glue("speedup_used", p.runtime_hours_a / hours_b, display=False)
-pair = cost.cost_table(gpu=[p.gpu_a, p.gpu_b], usd_per_gpu_hour=[price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"]],
+names = [data.gpu(gid)["name"].removeprefix("NVIDIA ") for gid in (p.gpu_a, p.gpu_b)]
+pair = cost.cost_table(gpu=names, usd_per_gpu_hour=[price_a["usd_per_gpu_hour"], price_b["usd_per_gpu_hour"]],
                        price_source=[price_a["source_id"], price_b["source_id"]], runtime_hours=[p.runtime_hours_a, hours_b],
                        queue_hours=[p.queue_hours_a, p.queue_hours_b], **options)
 '''),
