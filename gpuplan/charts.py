@@ -19,8 +19,14 @@ import altair as alt
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-#: pixel width used by every chart (the book's text column)
-WIDTH = 560
+#: pixel width of every chart's plot area: with axis labels it fits the book's text column (~700 px)
+WIDTH = 420
+
+
+@alt.theme.register("gpuplan", enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    """Legends below the plot, so a chart with a legend is no wider than the text column."""
+    return {"config": {"legend": {"orient": "bottom", "columns": 3}}}
 
 
 def _slug(text: str) -> str:
@@ -137,7 +143,7 @@ def cost_per_task(df: pd.DataFrame, prices: dict[str, float], *, utilization: fl
             runtime="datum.hours_used", price="datum.usd_per_gpu_hour_used", gpu_count="datum.gpus_used")
             + (" + datum.extra_usd" if "extra_usd" in df.columns else ""))
         .encode(
-            y=alt.Y("gpu:N", title=None, sort=None),
+            y=alt.Y("gpu:N", title=None, sort="x"),  # cheapest first, re-sorted as sliders move
             x=alt.X("cost_per_job_usd:Q", title="USD per finished job"),
         )
     )
