@@ -62,6 +62,7 @@ import nbformat
 import yaml
 
 from gpuplan.errors import InputError
+from gpuplan.params import read_yaml
 
 ENGINE_NAME = "gpuplan-warm"
 RUN_ID_DIGITS = 12
@@ -356,14 +357,7 @@ def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
 def load_grid(path: str | Path) -> Grid:
     """Read and validate a grid YAML file; every error is an InputError naming the field (nothing runs)."""
     path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("grid", f"{path}: no such file") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise InputError("grid", f"{path}{line}: not valid YAML") from None
+    spec = read_yaml(path, "grid")
     if not isinstance(spec, dict) or "notebook" not in spec:
         raise InputError("notebook", f"{path}: the grid must name a notebook")
     unknown = sorted(set(spec) - {"notebook", "fixed", "axes", "runs", "csv", "description"})

@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from gpuplan.errors import GpuplanError, InputError
+from gpuplan.params import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -191,14 +191,7 @@ def validate_params(params: dict[str, Any], paths: list[Path] | None = None) -> 
 def load_params(path: Path | str) -> dict[str, Any]:
     """Read an edition's YAML parameter file: a flat mapping ``parameter: value`` (comments allowed)."""
     path = Path(path)
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError("--params", f"cannot read {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError("--params", f"{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    loaded = read_yaml(path, "--params")
     if loaded is None:
         return {}
     if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):

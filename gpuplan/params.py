@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from numbers import Integral, Real
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import yaml
 
 from gpuplan.errors import InputError
 
@@ -159,3 +162,19 @@ def validate_parameters(values: dict[str, Any], rules: dict[str, Any]) -> Simple
         value = values[name]
         checked[name] = None if (optional and value is None) else validate(name, value, rule, choices)
     return SimpleNamespace(**checked)
+
+
+def read_yaml(path: str | Path, field: str) -> Any:
+    """A YAML parameter/grid file's content; a missing, unreadable or malformed file raises one InputError
+    naming ``field`` and the file (with the line of a syntax error). Shared by editions, batch grids, sweeps."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(field, f"{path}: no such file") from None
+    except OSError as err:
+        raise InputError(field, f"cannot read {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path} line {mark.line + 1}" if mark else str(path)
+        raise InputError(field, f"{where}: not valid YAML ({getattr(err, 'problem', None) or err})") from None

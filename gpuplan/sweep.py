@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from gpuplan.breakeven import SENSITIVITY_DEFAULTS, SENSITIVITY_INPUTS, SENSITIVITY_REQUIRED
 from gpuplan.errors import InputError
+from gpuplan.params import read_yaml
 
 INPUTS = SENSITIVITY_INPUTS  # the inputs of breakeven.cost_difference, required ones first
 REQUIRED = SENSITIVITY_REQUIRED
@@ -135,13 +135,7 @@ def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
 def load_sweep(path: str | Path) -> dict[str, Any]:
     """The axes of a sweep grid file (InputError naming the file when it is missing or malformed)."""
     path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("grid", f"{path}: no such file") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError("grid", f"{path}{f' line {mark.line + 1}' if mark else ''}: not valid YAML") from None
+    spec = read_yaml(path, "grid")
     if not isinstance(spec, dict) or "axes" not in spec:
         raise InputError("axes", f"{path}: a sweep grid needs 'axes' (input name -> values)")
     unknown = sorted(set(spec) - {"axes", "description"})
