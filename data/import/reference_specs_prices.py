@@ -1,7 +1,7 @@
 # One-off conversion script, kept for provenance (see data/README.md). Not run by the build or the tests.
 # Run all with:  python data/import/reference_benchmarks.py && python data/import/models.py
 # (reference_benchmarks imports reference_specs_prices, which rewrites gpus/spec_values/prices/sources.csv).
-"""Import gpus, spec_values, prices, sources from /work/shared/reference into /work/main/data/*.csv."""
+"""Import gpus, spec_values, prices, sources from ../shared/reference (or $GPUPLAN_REFERENCE_DIR) into data/*.csv."""
 import csv, os, re, sys, collections
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_sources import S
