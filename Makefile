@@ -22,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP) ## Create .venv/ and install requirements.txt (done by every other target)
 
-data: $(STAMP) ## Build data/gpuplan.duckdb from data/*.csv (only when a CSV changed)
+data: $(STAMP) ## Rebuild data/gpuplan.duckdb from data/*.csv (the library also rebuilds it by itself whenever a CSV changed)
 	$(PY) -m gpuplan data build
 
 # CPU torch + transformers + peft for the GPU-calibration harness test (bench/gpu/; ~35 s, local torch wheel)
