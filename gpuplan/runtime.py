@@ -65,17 +65,6 @@ PEAK_COLUMN = {
 WEIGHT_BYTES = {"fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
 TASKS = ("pretrain", "finetune", "inference", "lora")
 
-#: MPT architectures of the MosaicML benchmark rows (used before the ``models`` table, whose rounded or
-#: Hugging Face counts would not reproduce MosaicML's MFU): NumParams at seq 2048 from llm-foundry scripts/train/benchmarking/README.md (the same table the
-#: benchmark rows come from); n_layers and d_model from llm-foundry scripts/train/yamls/pretrain/mpt-*.yaml.
-MPT_ARCHITECTURES = {
-    "mpt-3b": (2_651_837_440, 32, 2560),
-    "mpt-7b": (6_658_859_008, 32, 4096),
-    "mpt-13b": (12_853_954_560, 40, 5120),
-    "mpt-30b": (29_975_214_080, 48, 7168),
-    "mpt-70b": (64_862_437_376, 80, 8192),
-}
-
 #: Activation checkpointing of the MosaicML benchmark runs, from the "Activation Checkpointing" column of the
 #: same llm-foundry tables (their HFU = MFU × 4/3 exactly when it is True), keyed by
 #: (model, gpu_id, gpu_count, precision, seq). Runs not listed are taken as run without checkpointing.
@@ -190,15 +179,12 @@ def peak_flops(gpu_id: str, precision: str) -> float:
     return float(value) * 1e12
 
 
-def _model_architecture(name) -> tuple[float, int, int] | None:
-    """(params, layers, hidden) for a benchmark's model name: MPT_ARCHITECTURES first (the exact NumParams the
-    MosaicML runs were scored with), then the models table."""
+def model_architecture(name) -> tuple[float, int, int] | None:
+    """(params, layers, hidden) for a benchmark's model name, from the models table (the MPT rows hold the exact
+    NumParams the MosaicML runs were scored with: llm-foundry's benchmarking README, seq len 2048)."""
     if not isinstance(name, str):
         return None
     key = name.strip().lower()
-    if key in MPT_ARCHITECTURES:
-        params, layers, hidden = MPT_ARCHITECTURES[key]
-        return float(params), layers, hidden
     models = data.models()
     hit = models[(models["model_id"].str.lower() == key) | (models["name"].str.lower() == key)]
     if len(hit) and pd.notna(hit.iloc[0]["params_total"]) and pd.notna(hit.iloc[0]["layers"]):
@@ -221,7 +207,7 @@ def mfu_observations() -> pd.DataFrame:
     rows = bench[(bench["task_type"] == "training") & unit.str.startswith("tokens/s") & unit.str.contains("gpu")]
     out = []
     for row in rows.itertuples(index=False):
-        arch = _model_architecture(row.model)
+        arch = model_architecture(row.model)
         precision = normalize_precision(row.precision)
         text = " ".join(str(x) for x in (row.workload, row.scenario, row.notes) if isinstance(x, str))
         seq = _SEQ_RE.search(text)

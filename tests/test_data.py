@@ -282,7 +282,8 @@ BAD_CASES = {
     ),
     "not utf-8": (
         lambda d: (d / "models.csv").write_bytes((d / "models.csv").read_bytes() + b"x,\xff\n"),
-        "models.csv line 23: not UTF-8 text (byte 0xff)",
+        # the appended line comes right after the committed file's last line
+        f"models.csv line {len((data.DATA_DIR / 'models.csv').read_bytes().splitlines()) + 1}: not UTF-8 text (byte 0xff)",
     ),
     "unknown gpu in benchmarks": (
         lambda d: _replace_line(d / "benchmarks.csv", 2, "a100-sxm4-40gb", "gh200"),
