@@ -226,7 +226,7 @@ def normalize(nb: nbformat.NotebookNode, name: str | None = None) -> nbformat.No
 
     Removed: papermill's notebook and cell metadata (timestamps, durations, paths), the kernel's per-cell
     ``execution`` timestamps, the kernel's ``language_info`` details (Python patch release, lexers; only
-    ``name: python`` stays, as in tools/make_notebooks.py) and the empty ``tags`` papermill adds.
+    ``name: python`` stays) and the empty ``tags`` papermill adds.
 
     With ``name`` (the notebook's file name), Altair's random element ids (``altair-viz-`` + uuid4 hex, the only
     random text in the outputs, see tests/sanitize.cfg) become a hash of name, cell index and order, so
