@@ -369,7 +369,7 @@ def short_name(gpu_id: str) -> str:
     """The GPU's table name without the vendor prefix ("NVIDIA H100 80GB SXM5" -> "H100 80GB SXM5")."""
     from gpuplan import data
 
-    return data.gpu(gpu_id)["name"].removeprefix("NVIDIA ")
+    return data.short_name(data.gpu(gpu_id)["name"])
 
 
 def summary_table(result: dict, source_a: str | None = None, source_b: str | None = None) -> pd.DataFrame:

@@ -263,7 +263,7 @@ def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | Non
         except InputError:
             continue  # no price for this GPU in the data
         hours = fixed.get("runtime_hours", runtime_hours_a / float(band["median"]))
-        rows.append({"gpu": name.removeprefix("NVIDIA "), "gpu_id": gid, "runtime_hours": hours,
+        rows.append({"gpu": data.short_name(name), "gpu_id": gid, "runtime_hours": hours,
                      "gpu_count": gpus_per_job, "usd_per_gpu_hour": price["usd_per_gpu_hour"],
                      "source_id": price["source_id"], "speedup": runtime_hours_a / hours, "comparisons": band["n"],
                      "extra_usd": fixed.get("queue_hours", queue_hours) * value_per_hour_usd})

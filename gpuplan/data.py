@@ -355,6 +355,12 @@ def gpu(gpu_id: str) -> dict[str, Any]:
     return _rows("SELECT * FROM gpus WHERE gpu_id = ?", [resolve_gpu(gpu_id)])[0]
 
 
+def short_name(name):
+    """A GPU's table name without the vendor prefix 'NVIDIA ' ("NVIDIA H100 80GB SXM5" -> "H100 80GB SXM5"), the
+    label used in tables and charts; works on one name or a pandas Series of names."""
+    return name.removeprefix("NVIDIA ") if isinstance(name, str) else name.str.removeprefix("NVIDIA ")
+
+
 def model(name: str) -> dict[str, Any]:
     """The models row for a model_id or name (case-insensitive); unknown -> InputError listing model_ids."""
     rows = _rows("SELECT * FROM models WHERE lower(model_id) = lower(?) OR lower(name) = lower(?)", [name, name])

@@ -879,11 +879,11 @@ def mode_comparison(model: str, mode: str, **options: Any) -> tuple[MemoryEstima
 def capacity_groups(gpus_df: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per distinct GPU capacity (the rules drawn on the memory chart): capacity_gib (the vendor's
     label read as 10^9 bytes, in GiB), name ('n GPU(s), A, B'), gpu (the label, e.g. '80 GB')."""
-    if gpus_df is None:
-        from gpuplan import data
+    from gpuplan import data
 
+    if gpus_df is None:
         gpus_df = data.gpus()
-    caps = gpus_df.assign(capacity_gib=gpus_df["memory_gb"] * GB / GIB, short=gpus_df["name"].str.removeprefix("NVIDIA "))
+    caps = gpus_df.assign(capacity_gib=gpus_df["memory_gb"] * GB / GIB, short=data.short_name(gpus_df["name"]))
     groups = caps.groupby("capacity_gib", as_index=False)["short"].agg(lambda n: f"{len(n)} GPU(s), " + ", ".join(n))
     return groups.rename(columns={"short": "name"}).assign(
         gpu=lambda f: (f["capacity_gib"] * GIB / GB).map("{:.0f} GB".format))
@@ -891,7 +891,9 @@ def capacity_groups(gpus_df: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def fit_summary(fits: pd.DataFrame) -> pd.DataFrame:
     """:func:`fit_table` for a reader: GPU, capacity (GB), needed (GiB), fits, headroom (GiB)."""
-    return pd.DataFrame({"GPU": fits["name"].str.removeprefix("NVIDIA "), "capacity (GB)": fits["memory_gb"],
+    from gpuplan import data
+
+    return pd.DataFrame({"GPU": data.short_name(fits["name"]), "capacity (GB)": fits["memory_gb"],
                          "needed (GiB)": fits["per_gpu_bytes"] / GIB, "fits": fits["fits"],
                          "headroom (GiB)": fits["headroom_gib"]})
 

@@ -320,7 +320,7 @@ def setup_label(gpu_id: str) -> str:
     """"H100 80GB SXM5 · NVLink 900 GB/s" or "H100 80GB PCIe · PCIe Gen5": the GPU and its intra-node link."""
     gpu = data.gpu(data.resolve_gpu(gpu_id))
     link = f"NVLink {gpu['nvlink_gbps']:.0f} GB/s" if gpu["interconnect"] != "pcie" else f"PCIe Gen{gpu['pcie_gen']}"
-    return f"{gpu['name'].removeprefix('NVIDIA ')} · {link}"
+    return f"{data.short_name(gpu['name'])} · {link}"
 
 
 def curves(params: float, tokens: float, gpu_ids, gpu_count: int | None = None, **kwargs) -> pd.DataFrame:

@@ -30,11 +30,6 @@ def _display(df: pd.DataFrame, columns: dict[str, tuple[str, str | None]], **tab
     return charts.table(shown, formats, **table_options)
 
 
-def _short(name: pd.Series | str):
-    """GPU names without the vendor prefix 'NVIDIA ' (the charts' labels)."""
-    return name.removeprefix("NVIDIA ") if isinstance(name, str) else name.str.removeprefix("NVIDIA ")
-
-
 def gpu_specs(gpu_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per GPU (all when ``gpu_ids`` is None), by launch date: gpu (short name), gpu_id and the spec
     columns of :data:`SPEC_COLUMNS` (dense tensor throughput, vendor-labelled GB, bidirectional NVLink)."""
@@ -42,7 +37,7 @@ def gpu_specs(gpu_ids: list[str] | None = None) -> pd.DataFrame:
     specs = data.query(f"""
         SELECT name, gpu_id, {", ".join(c for c in SPEC_COLUMNS if c != "gpu")}
         FROM gpus WHERE list_contains(?, gpu_id) ORDER BY launch_date, gpu_id""", [ids])
-    return specs.assign(gpu=_short(specs.pop("name")))
+    return specs.assign(gpu=data.short_name(specs.pop("name")))
 
 
 def specs_table(specs: pd.DataFrame) -> charts.Table:
@@ -72,7 +67,7 @@ def price_history(kind: str, gpu_ids: list[str]) -> pd.DataFrame:
         FROM prices p JOIN gpus g USING (gpu_id)
         WHERE p.kind = ? AND list_contains(?, p.gpu_id) AND p.date_observed IS NOT NULL
         ORDER BY p.date_observed, g.name, p.provider""", [kind, list(gpu_ids)])
-    return history.assign(gpu=_short(history.pop("name")))[
+    return history.assign(gpu=data.short_name(history.pop("name")))[
         ["gpu", "provider", "kind", "date_observed", "usd_per_gpu_hour", "source_id"]]
 
 
@@ -106,7 +101,7 @@ def price_performance(kind: str, gpu_ids: list[str]) -> pd.DataFrame:
                median(usd_per_tbps_hour) AS usd_per_tbps_hour, median(usd_per_gb_hour) AS usd_per_gb_hour
         FROM price_performance WHERE kind = ? AND list_contains(?, gpu_id)
         GROUP BY ALL ORDER BY usd_per_dense_pflop_hour NULLS LAST, gpu_id""", [kind, list(gpu_ids)])
-    return pp.assign(gpu=_short(pp.pop("name")))[["gpu", "gpu_id", "providers", "usd_per_gpu_hour",
+    return pp.assign(gpu=data.short_name(pp.pop("name")))[["gpu", "gpu_id", "providers", "usd_per_gpu_hour",
                                                    "usd_per_dense_pflop_hour", "usd_per_tbps_hour",
                                                    "usd_per_gb_hour"]]
 
@@ -131,7 +126,7 @@ def price_performance_long(pp: pd.DataFrame) -> pd.DataFrame:
 def mlperf_speedups(baseline_gpu: str, gpu_ids: list[str]) -> pd.DataFrame:
     """Every matched MLPerf pair (runtime.speedup_band's ``pairs``) of each GPU in ``gpu_ids`` against
     ``baseline_gpu``, with a ``gpu`` label column; other suites are left out."""
-    frames = [runtime.speedup_band(baseline_gpu, gid)["pairs"].assign(gpu=_short(data.gpu(gid)["name"]))
+    frames = [runtime.speedup_band(baseline_gpu, gid)["pairs"].assign(gpu=data.short_name(data.gpu(gid)["name"]))
               for gid in gpu_ids if gid != baseline_gpu]
     pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["gpu", "suite", "speedup"])
     return pairs[pairs["suite"].str.startswith("MLPerf")].reset_index(drop=True)

@@ -332,3 +332,12 @@ def test_cli_data_build_and_query(data_copy):
     assert out.stdout.strip().splitlines() == ["gpu_id,bf16_tflops_dense", "a100-sxm4-80gb,312.0"]
     bad = run("query", "SELECT nope FROM gpus")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_short_name_drops_only_the_vendor_prefix():
+    import pandas as pd
+
+    assert data.short_name("NVIDIA H100 80GB SXM5") == "H100 80GB SXM5"
+    assert data.short_name("AMD Instinct MI300X 192GB") == "AMD Instinct MI300X 192GB"
+    names = pd.Series(["NVIDIA A100 80GB SXM4", "AMD Instinct MI300X 192GB"])
+    assert data.short_name(names).tolist() == ["A100 80GB SXM4", "AMD Instinct MI300X 192GB"]
