@@ -308,7 +308,7 @@ def sensitivity(base: dict, ranges: dict[str, tuple[float, float]] | None = None
             "flips": (np.sign(low) != np.sign(base_diff)) | (np.sign(high) != np.sign(base_diff)),
         }
     )
-    return table.sort_values("swing_usd", ascending=False, ignore_index=True)
+    return table.sort_values(["swing_usd", "input"], ascending=[False, True], kind="stable", ignore_index=True)
 
 
 def rent_vs_buy_gpu(

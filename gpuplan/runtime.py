@@ -426,7 +426,9 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
                          round=bench["round"].fillna(""))
     # best result per GPU, comparison and round
     bench = bench.assign(score=bench["value"].where(bench["higher_is_better"], -bench["value"]))
-    best = bench.sort_values("score", ascending=False).drop_duplicates(keys + ["round", "gpu_id"])
+    # ties in score go to the lowest benchmark_id, so the pick does not depend on row order
+    best = (bench.sort_values(["score", "benchmark_id"], ascending=[False, True], kind="stable")
+            .drop_duplicates(keys + ["round", "gpu_id"]))
     cols = keys + ["round", "value", "higher_is_better", "benchmark_id", "unit", "submitter"]
     a = best[best["gpu_id"] == gpu_a][cols]
     b = best[best["gpu_id"] == gpu_b][cols]
@@ -437,7 +439,8 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
         pairs = pairs.dropna(subset=["round_gap"])
         # keep, per comparison and round of A, the closest round of B; then per comparison the closest pairs
         pairs = pairs[pairs["round_gap"] == pairs.groupby(keys)["round_gap"].transform("min")]
-        pairs = pairs.sort_values("round_gap").drop_duplicates(keys + ["round_a"])
+        pairs = (pairs.sort_values(["round_gap", "round_b", "benchmark_id_a", "benchmark_id_b"], kind="stable")
+                 .drop_duplicates(keys + ["round_a"]))
         pairs["speedup"] = (pairs["value_b"] / pairs["value_a"]).where(
             pairs["higher_is_better_a"], pairs["value_a"] / pairs["value_b"])
     result = {"low": None, "q25": None, "median": None, "q75": None, "high": None, "n": int(len(pairs))}
@@ -447,7 +450,10 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
                       q75=float(s.quantile(0.75)), high=float(s.max()))
     keep = ["suite", "round_a", "round_b", "workload", "scenario", "model", "task_type", "gpu_count", "metric",
             "value_a", "value_b", "unit_a", "submitter_a", "submitter_b", "benchmark_id_a", "benchmark_id_b", "speedup"]
-    result["pairs"] = (pairs[keep].rename(columns={"unit_a": "unit"}).sort_values("speedup").reset_index(drop=True)
+    # a total order: equal speedups (e.g. 3d-unet-99 and 3d-unet-99.9) are ordered by their benchmark ids
+    result["pairs"] = (pairs[keep].rename(columns={"unit_a": "unit"})
+                       .sort_values(["speedup", "benchmark_id_a", "benchmark_id_b"], kind="stable")
+                       .reset_index(drop=True)
                        if len(pairs) else pd.DataFrame(columns=keep))
     return result
 

@@ -249,7 +249,8 @@ def frontier(params: float, tokens: float, gpu_ids, counts=DEFAULT_COUNTS, price
             raise InputError("prices", f"no price given for {gpu_id}")
         frames.append(scaling_curve(params, gpu_id, counts, tokens=tokens, usd_per_gpu_hour=resolved[gpu_id],
                                     **kwargs))
-    frame = pd.concat(frames, ignore_index=True).sort_values(["hours", "cost_usd"]).reset_index(drop=True)
+    frame = (pd.concat(frames, ignore_index=True)
+             .sort_values(["hours", "cost_usd", "gpu_id", "n"], kind="stable").reset_index(drop=True))
     cheapest_faster = frame["cost_usd"].cummin().shift(fill_value=math.inf)
     frame["pareto"] = frame["cost_usd"] < cheapest_faster
     return frame
@@ -290,12 +291,12 @@ def compare_mlperf(*, overlap: float = DEFAULT_OVERLAP, **kwargs) -> pd.DataFram
                  & bench["unit"].str.lower().str.startswith("min")]
     rows = rows.assign(billions=rows["model"].fillna("").str.extract(_BILLIONS_RE, expand=False).astype(float))
     rows = rows.dropna(subset=["billions"])
-    rows = rows.sort_values("value").drop_duplicates(["round", "model", "gpu_id", "gpu_count"])
+    rows = rows.sort_values(["value", "benchmark_id"], kind="stable").drop_duplicates(["round", "model", "gpu_id", "gpu_count"])
     out = []
     for (round_, model, gpu_id), grp in rows.groupby(["round", "model", "gpu_id"]):
         if grp["gpu_count"].nunique() < 2:
             continue
-        grp = grp.sort_values("gpu_count")
+        grp = grp.sort_values(["gpu_count", "benchmark_id"], kind="stable")
         counts = [int(c) for c in grp["gpu_count"]]
         curve = scaling_curve(grp["billions"].iloc[0] * 1e9, gpu_id, counts, tokens=1e12, overlap=overlap,
                               **kwargs).set_index("n")
