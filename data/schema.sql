@@ -2,7 +2,16 @@
 -- Units are in column names: _gb = 10^9 bytes, _gbps = 10^9 bytes/s, _tflops = 10^12 FLOP/s (always DENSE,
 -- never the "with sparsity" figure), _usd, _w. Empty CSV cell = NULL = "not found in any source", never a guess.
 -- These constraints are the second line of defence; gpuplan/data.py validates the CSVs first and names
--- file, line and column of the first problem.
+-- file, line and column of the first problem. gpuplan/data.py also refuses, for every column: numbers that are
+-- not finite (nan, inf, 1e400) and dates after the day of the build (a future "latest" price).
+--
+-- Plausible ranges (BETWEEN checks). They are not facts about any GPU; they catch unit slips that a positive-
+-- number check lets through (MB or bytes for GB, TB/s for GB/s, PFLOPS for TFLOPS, sparse for dense, $/instance-
+-- hour for $/GPU-hour, hours for minutes). Each bound leaves at least 3x headroom over the most extreme value in
+-- any 2026 source (largest memory 288 GB on MI355X/B300, fastest HBM 8,000 GB/s, densest BF16 ~2,500 TFLOPS,
+-- NVLink5 1,800 GB/s, 1,400 W TDP, dearest on-demand GPU-hour ~$14, 72 GPUs per NVL72 rack instance).
+-- A value outside a range is refused with file, line and column; widen the range here, with a reason, when
+-- real hardware passes it.
 
 CREATE TABLE sources (
     source_id      VARCHAR PRIMARY KEY CHECK (regexp_full_match(source_id, '[a-z0-9][a-z0-9.-]*')),
@@ -21,20 +30,20 @@ CREATE TABLE gpus (
     vendor                VARCHAR NOT NULL CHECK (vendor IN ('NVIDIA', 'AMD')),
     architecture          VARCHAR NOT NULL,
     form_factor           VARCHAR NOT NULL,
-    memory_gb             DOUBLE NOT NULL CHECK (memory_gb > 0),      -- vendor-labelled capacity (10^9 bytes)
+    memory_gb             DOUBLE NOT NULL CHECK (memory_gb BETWEEN 4 AND 1024),           -- vendor-labelled capacity (10^9 bytes)
     memory_type           VARCHAR,
-    memory_bandwidth_gbps DOUBLE NOT NULL CHECK (memory_bandwidth_gbps > 0),
-    fp32_tflops           DOUBLE CHECK (fp32_tflops > 0),              -- non-tensor FP32
-    tf32_tflops_dense     DOUBLE CHECK (tf32_tflops_dense > 0),
-    bf16_tflops_dense     DOUBLE CHECK (bf16_tflops_dense > 0),
-    fp16_tflops_dense     DOUBLE CHECK (fp16_tflops_dense > 0),
-    fp8_tflops_dense      DOUBLE CHECK (fp8_tflops_dense > 0),
-    int8_tops_dense       DOUBLE CHECK (int8_tops_dense > 0),
+    memory_bandwidth_gbps DOUBLE NOT NULL CHECK (memory_bandwidth_gbps BETWEEN 100 AND 50000),  -- GB/s, not TB/s
+    fp32_tflops           DOUBLE CHECK (fp32_tflops BETWEEN 1 AND 2000),                  -- non-tensor FP32
+    tf32_tflops_dense     DOUBLE CHECK (tf32_tflops_dense BETWEEN 1 AND 20000),
+    bf16_tflops_dense     DOUBLE CHECK (bf16_tflops_dense BETWEEN 1 AND 20000),
+    fp16_tflops_dense     DOUBLE CHECK (fp16_tflops_dense BETWEEN 1 AND 20000),
+    fp8_tflops_dense      DOUBLE CHECK (fp8_tflops_dense BETWEEN 1 AND 40000),
+    int8_tops_dense       DOUBLE CHECK (int8_tops_dense BETWEEN 1 AND 40000),
     interconnect          VARCHAR NOT NULL CHECK (interconnect IN ('nvlink3', 'nvlink4', 'nvlink5', 'infinity-fabric', 'pcie')),
-    nvlink_gbps           DOUBLE CHECK (nvlink_gbps > 0),              -- bidirectional per GPU; empty when none
+    nvlink_gbps           DOUBLE CHECK (nvlink_gbps BETWEEN 10 AND 10000),                -- bidirectional per GPU; empty when none
     pcie_gen              INTEGER CHECK (pcie_gen BETWEEN 3 AND 6),
-    tdp_w                 DOUBLE CHECK (tdp_w > 0),
-    launch_date           DATE,
+    tdp_w                 DOUBLE CHECK (tdp_w BETWEEN 50 AND 5000),
+    launch_date           DATE CHECK (launch_date >= DATE '2010-01-01'),
     process_node          VARCHAR,
     aliases               VARCHAR NOT NULL,                            -- ';'-separated, matched case-insensitively
     source_id             VARCHAR NOT NULL REFERENCES sources (source_id),
@@ -57,11 +66,11 @@ CREATE TABLE prices (
     gpu_id            VARCHAR NOT NULL REFERENCES gpus (gpu_id),
     provider          VARCHAR,                                         -- empty only for purchase prices
     kind              VARCHAR NOT NULL CHECK (kind IN ('on-demand', 'spot', 'reserved', 'purchase')),
-    usd_per_gpu_hour  DOUBLE CHECK (usd_per_gpu_hour > 0),
-    purchase_usd      DOUBLE CHECK (purchase_usd > 0),                 -- per GPU
-    gpus_per_instance INTEGER CHECK (gpus_per_instance > 0),
+    usd_per_gpu_hour  DOUBLE CHECK (usd_per_gpu_hour BETWEEN 0.01 AND 50),        -- per GPU, not per instance
+    purchase_usd      DOUBLE CHECK (purchase_usd BETWEEN 100 AND 1000000),          -- per GPU
+    gpus_per_instance INTEGER CHECK (gpus_per_instance BETWEEN 1 AND 72),
     region            VARCHAR,
-    date_observed     DATE,                                            -- empty when the source is undated
+    date_observed     DATE CHECK (date_observed >= DATE '2015-01-01'),            -- empty when the source is undated
     date_note         VARCHAR,                                         -- how the date was read (source's own words)
     term              VARCHAR,                                         -- the source's term text
     source_id         VARCHAR NOT NULL REFERENCES sources (source_id),
@@ -80,40 +89,46 @@ CREATE TABLE benchmarks (
     task_type        VARCHAR NOT NULL CHECK (task_type IN ('training', 'finetune', 'inference', 'microbenchmark')),
     model            VARCHAR,
     gpu_id           VARCHAR NOT NULL REFERENCES gpus (gpu_id),
-    gpu_count        INTEGER NOT NULL CHECK (gpu_count > 0),
+    gpu_count        INTEGER NOT NULL CHECK (gpu_count BETWEEN 1 AND 200000),
     precision        VARCHAR,
     metric           VARCHAR NOT NULL,
-    value            DOUBLE NOT NULL CHECK (value > 0),
-    unit             VARCHAR NOT NULL,
+    value            DOUBLE NOT NULL CHECK (value > 0),                 -- unit-dependent range: table CHECK below
+    unit             VARCHAR NOT NULL CHECK (unit IN ('minutes', 'samples/s', 'tokens/s', 'images/s', 'sequences/s', 'TFLOPS', 'GB/s', 'tokens/s/GPU')),
     higher_is_better BOOLEAN NOT NULL,
     system           VARCHAR,
     submitter        VARCHAR,
-    date             DATE,
+    date             DATE CHECK (date >= DATE '2015-01-01'),
     source_id        VARCHAR NOT NULL REFERENCES sources (source_id),
-    notes            VARCHAR
+    notes            VARCHAR,
+    -- minutes: a time to train between 0.6 s and ~70 days (hours typed as minutes stay plausible, so the unit
+    -- column is an enum); TFLOPS/GB/s: microbenchmarks of one GPU or node; rates: below 10^9 per second
+    CHECK (CASE unit WHEN 'minutes' THEN value BETWEEN 0.01 AND 100000 WHEN 'TFLOPS' THEN value BETWEEN 1 AND 40000
+                     WHEN 'GB/s' THEN value BETWEEN 1 AND 100000 ELSE value < 1000000000 END),
+    CHECK ((unit = 'minutes') = (NOT higher_is_better))                 -- a time is lower-is-better, a rate higher
 );
 
 CREATE TABLE models (
     model_id            VARCHAR PRIMARY KEY CHECK (regexp_full_match(model_id, '[a-z0-9][a-z0-9.-]*')),
     name                VARCHAR NOT NULL,
     family              VARCHAR NOT NULL CHECK (family IN ('llm', 'diffusion', 'video')),
-    params_total        BIGINT CHECK (params_total > 0),
-    params_active       BIGINT CHECK (params_active > 0),
-    layers              INTEGER CHECK (layers > 0),
-    hidden_size         INTEGER CHECK (hidden_size > 0),
-    attention_heads     INTEGER CHECK (attention_heads > 0),
-    kv_heads            INTEGER CHECK (kv_heads > 0),
-    head_dim            INTEGER CHECK (head_dim > 0),
+    params_total        BIGINT CHECK (params_total BETWEEN 1000000 AND 100000000000000),
+    params_active       BIGINT CHECK (params_active BETWEEN 1000000 AND 100000000000000),
+    layers              INTEGER CHECK (layers BETWEEN 1 AND 1000),
+    hidden_size         INTEGER CHECK (hidden_size BETWEEN 8 AND 262144),
+    attention_heads     INTEGER CHECK (attention_heads BETWEEN 1 AND 1024),
+    kv_heads            INTEGER CHECK (kv_heads BETWEEN 1 AND 1024),
+    head_dim            INTEGER CHECK (head_dim BETWEEN 1 AND 4096),
     vocab_size          INTEGER CHECK (vocab_size > 0),
     ffn_size            INTEGER CHECK (ffn_size > 0),
-    default_context     INTEGER CHECK (default_context > 0),
+    default_context     INTEGER CHECK (default_context BETWEEN 1 AND 100000000),
     latent_channels     INTEGER CHECK (latent_channels > 0),
     vae_spatial_factor  INTEGER CHECK (vae_spatial_factor > 0),
     vae_temporal_factor INTEGER CHECK (vae_temporal_factor > 0),
     patch_size          INTEGER CHECK (patch_size > 0),
     source_id           VARCHAR NOT NULL REFERENCES sources (source_id),
     notes               VARCHAR,
-    CHECK (params_active IS NULL OR params_total IS NULL OR params_active <= params_total)
+    CHECK (params_active IS NULL OR params_total IS NULL OR params_active <= params_total),
+    CHECK (kv_heads IS NULL OR attention_heads IS NULL OR attention_heads % kv_heads = 0)
 );
 
 -- Latest observation per (gpu_id, kind, provider). Undated rows never beat dated ones; ties broken by the

@@ -338,13 +338,13 @@ DATA_TABLES: dict[str, str] = {
                FROM gpus ORDER BY launch_date, gpu_id""",
     "prices": """SELECT gpu_id, provider, kind, usd_per_gpu_hour, purchase_usd, gpus_per_instance, region, term,
                         date_observed, source_id
-                 FROM prices ORDER BY gpu_id, kind, provider, date_observed""",
+                 FROM prices ORDER BY gpu_id, kind, provider, date_observed, price_id""",
     "benchmarks": """SELECT suite, task_type, gpu_id, count(*) AS results, count(DISTINCT workload) AS workloads,
                             min(date) AS first_date, max(date) AS last_date
                      FROM benchmarks GROUP BY ALL ORDER BY suite, task_type, gpu_id""",
     "models": """SELECT model_id, name, family, params_total, params_active, layers, hidden_size, attention_heads,
                         kv_heads, vocab_size, default_context, source_id
-                 FROM models ORDER BY family, params_total""",
+                 FROM models ORDER BY family, params_total, model_id""",
     "sources": """SELECT source_id, title, publisher, url, published_date, accessed_date, reliability
                   FROM sources ORDER BY source_id""",
 }

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gpuplan.cost import _check, _out, cost_per_job, price_info
+from gpuplan.cost import _out, cost_per_job, price_info
+from gpuplan.validators import PLAUSIBLE, check_range as _check
 from gpuplan.errors import InputError
 
 HOURS_PER_MONTH = 365.0 * 24.0 / 12.0  # 730 h: average month (8760 h a year / 12)
@@ -41,12 +42,12 @@ def _rate(price: Any, utilization: Any, reruns_per_100: Any) -> Any:
 
 
 def _validate_pair(price_a, price_b, utilization_a, utilization_b, reruns_a, reruns_b) -> None:
-    _check("price_a", price_a, low_open=True)
-    _check("price_b", price_b, low_open=True)
+    _check("price_a", price_a, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
+    _check("price_b", price_b, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
     _check("utilization_a", utilization_a, low_open=True, high=1.0)
     _check("utilization_b", utilization_b, low_open=True, high=1.0)
-    _check("reruns_a", reruns_a)
-    _check("reruns_b", reruns_b)
+    _check("reruns_a", reruns_a, high=PLAUSIBLE["per_100"])
+    _check("reruns_b", reruns_b, high=PLAUSIBLE["per_100"])
 
 
 def breakeven_speedup(
@@ -69,7 +70,7 @@ def breakeven_price_b(
     E.g. A100 at $1.50 and a 8 h → 3 h job (2.67×): the H100 ties at $4.00/h.
     """
     _validate_pair(price_a, 1.0, utilization_a, utilization_b, reruns_a, reruns_b)
-    _check("speedup", speedup, low_open=True)
+    _check("speedup", speedup, low_open=True, high=1e6)
     return _out(speedup * _rate(price_a, utilization_a, reruns_a) * utilization_b / (1.0 + reruns_b / 100.0))
 
 
@@ -188,14 +189,14 @@ def rent_vs_buy(
     `buy_is_cheaper`: months_to_breakeven ≤ 12 × years (the purchase pays back within its amortization life).
     PUE (power usage effectiveness) = facility power / IT power (The Green Grid, White Paper #49, 2012).
     """
-    _check("purchase_usd", purchase_usd)
-    _check("tdp_w", tdp_w)
-    _check("pue", pue, low=1.0)
-    _check("usd_per_kwh", usd_per_kwh)
-    _check("hosting_usd_per_month", hosting_usd_per_month)
-    _check("years", years, low_open=True)
+    _check("purchase_usd", purchase_usd, high=1e7)
+    _check("tdp_w", tdp_w, high=1e5)
+    _check("pue", pue, low=1.0, high=5.0)  # PUE 1 = no overhead; 5 is far past any data centre
+    _check("usd_per_kwh", usd_per_kwh, high=10.0)
+    _check("hosting_usd_per_month", hosting_usd_per_month, high=PLAUSIBLE["usd"])
+    _check("years", years, low_open=True, high=100.0)
     _check("utilization", utilization, low_open=True, high=1.0)
-    _check("cloud_usd_per_hour", cloud_usd_per_hour)
+    _check("cloud_usd_per_hour", cloud_usd_per_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
     busy_hours = HOURS_PER_MONTH * utilization
     capex = purchase_usd / (12.0 * years)
     power = tdp_w / 1000.0 * pue * usd_per_kwh * busy_hours
@@ -246,7 +247,7 @@ def cost_difference(
     The job takes `hours_a` on A and hours_a / speedup on B, on `gpus` GPUs either way; queue waits are priced
     at `value_per_hour_usd`.
     """
-    _check("speedup", speedup, low_open=True)
+    _check("speedup", speedup, low_open=True, high=1e6)
     a = cost_per_job(runtime_hours=hours_a, usd_per_gpu_hour=price_a, gpus=gpus, utilization=utilization_a,
                      reruns_per_100=reruns_a, queue_hours=queue_hours_a, value_per_hour_usd=value_per_hour_usd)  # fmt: skip
     b = cost_per_job(runtime_hours=hours_a / speedup, usd_per_gpu_hour=price_b, gpus=gpus, utilization=utilization_b,
@@ -421,7 +422,7 @@ def median_purchase_usd(gpu: str) -> tuple[float, int]:
 
     gpu_id = data.resolve_gpu(gpu)
     rows = data.query("SELECT purchase_usd FROM prices WHERE gpu_id = ? AND kind = 'purchase' "
-                      "AND purchase_usd IS NOT NULL", [gpu_id])
+                      "AND purchase_usd IS NOT NULL ORDER BY date_observed NULLS FIRST, price_id", [gpu_id])
     if rows.empty:
         raise InputError("purchase_usd", f"no purchase price for {gpu_id} in data/prices.csv; give one")
     return float(rows["purchase_usd"].median()), len(rows)

@@ -56,7 +56,7 @@ class Context:
 
     @cached_property
     def spec(self) -> pd.DataFrame:
-        return data.query("SELECT * FROM gpus WHERE gpu_id IN (?, ?)", [self.gpu_a, self.gpu_b]).set_index("gpu_id")
+        return data.query("SELECT * FROM gpus WHERE gpu_id IN (?, ?) ORDER BY gpu_id", [self.gpu_a, self.gpu_b]).set_index("gpu_id")
 
     @property
     def a(self) -> pd.Series:
@@ -301,7 +301,7 @@ def worksheet_inputs(ctx: Context) -> tuple[str, str]:
 def process_node(ctx: Context) -> tuple[str, str]:
     """Claim 27: every source's process node for gpu_b (spec_values)."""
     nodes = data.query("SELECT value, source_id FROM spec_values WHERE gpu_id = ? AND field LIKE 'process%' "
-                       "ORDER BY source_id", [ctx.gpu_b])
+                       "ORDER BY source_id, field, value", [ctx.gpu_b])
     return "depends on the source", ("; ".join(f"{v} [{s}]" for v, s in nodes.itertuples(index=False))
                                      or f"gpus table: {ctx.b['process_node']}")
 

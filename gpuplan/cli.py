@@ -39,6 +39,13 @@ class _Group(TyperGroup):
         except GpuplanError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
+        except OSError as err:  # a full disk, an unwritable --out folder, a missing file: one line, not a traceback
+            where = f"{err.filename}: " if err.filename else ""
+            typer.echo(f"error: {where}{err.strerror or err}", err=True)
+            raise typer.Exit(2) from None
+        except (OverflowError, MemoryError) as err:  # numbers too large to compute with
+            typer.echo(f"error: a value is too large to compute with ({type(err).__name__}: {err})", err=True)
+            raise typer.Exit(2) from None
 
 
 def _typer(help: str) -> typer.Typer:
@@ -177,15 +184,11 @@ def data_query(
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records instead of a table."),
 ) -> None:
-    """Run read-only SQL against the database (rebuilt first if a CSV changed)."""
-    import duckdb
-
+    """Run one read-only SELECT against the database (rebuilt first if a CSV changed); statements that write
+    files or change state (COPY, ATTACH, SET, CREATE, ...) and file functions (read_csv) are refused."""
     from gpuplan import data
 
-    try:
-        df = data.query(sql)
-    except duckdb.Error as err:
-        raise InputError("sql", str(err).splitlines()[0]) from None
+    df = data.read_only_query(sql)
     if as_csv:
         typer.echo(df.to_csv(index=False), nl=False)
     else:

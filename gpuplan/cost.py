@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gpuplan.errors import InputError
+from gpuplan.validators import PLAUSIBLE, check_finite_result, check_range
 
 HOURS_PER_DAY = 24.0
 
@@ -61,16 +62,7 @@ def _out(x: Any) -> Any:
     return float(x) if np.ndim(x) == 0 else x
 
 
-def _check(field: str, value: Any, *, low: float = 0.0, low_open: bool = False, high: float | None = None) -> None:
-    """InputError naming `field` unless every element of `value` lies in the allowed range (NaN, inf rejected)."""
-    arr = np.asarray(value, dtype=float)
-    bad = ~np.isfinite(arr) | (arr <= low if low_open else arr < low)
-    if high is not None:
-        bad |= arr > high
-    if np.any(bad):
-        first = arr[bad].flat[0] if arr.ndim else arr
-        rng = f"{'(' if low_open else '['}{low:g}, {'inf)' if high is None else f'{high:g}]'}"
-        raise InputError(field, f"{first:g} is outside the allowed range {rng}")
+_check = check_range  # kept for the modules that still import it by this name
 
 
 def cost_per_job(
@@ -110,25 +102,25 @@ def cost_per_job(
     when tokens / clips (per job) are given. All arguments broadcast (floats, numpy arrays, pandas Series).
     Bad values raise InputError naming the argument.
     """
-    _check("usd_per_gpu_hour", usd_per_gpu_hour)
-    _check("runtime_hours", runtime_hours, low_open=True)
-    _check("gpus", gpus, low_open=True)
+    _check("usd_per_gpu_hour", usd_per_gpu_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
+    _check("runtime_hours", runtime_hours, low_open=True, high=PLAUSIBLE["hours"])
+    _check("gpus", gpus, low_open=True, high=PLAUSIBLE["gpus"])
     _check("utilization", utilization, low_open=True, high=1.0)
-    _check("reruns_per_100", reruns_per_100)
-    _check("queue_hours", queue_hours)
-    _check("value_per_hour_usd", value_per_hour_usd)
-    _check("storage_usd", storage_usd)
-    _check("egress_usd", egress_usd)
+    _check("reruns_per_100", reruns_per_100, high=PLAUSIBLE["per_100"])
+    _check("queue_hours", queue_hours, high=PLAUSIBLE["hours"])
+    _check("value_per_hour_usd", value_per_hour_usd, high=PLAUSIBLE["usd"])
+    _check("storage_usd", storage_usd, high=PLAUSIBLE["usd"])
+    _check("egress_usd", egress_usd, high=PLAUSIBLE["usd"])
     if (failure_rate_per_hour is None) != (checkpoint_interval_hours is None):
         raise InputError("failure_rate_per_hour", "give it together with checkpoint_interval_hours (or neither)")
     if failure_rate_per_hour is None:
         failure_rate_per_hour, checkpoint_interval_hours = 0.0, 0.0
-    _check("failure_rate_per_hour", failure_rate_per_hour)
-    _check("checkpoint_interval_hours", checkpoint_interval_hours)
+    _check("failure_rate_per_hour", failure_rate_per_hour, high=PLAUSIBLE["hours"])
+    _check("checkpoint_interval_hours", checkpoint_interval_hours, high=PLAUSIBLE["hours"])
     if tokens is not None:
-        _check("tokens", tokens, low_open=True)
+        _check("tokens", tokens, low_open=True, high=PLAUSIBLE["tokens"])
     if clips is not None:
-        _check("clips", clips, low_open=True)
+        _check("clips", clips, low_open=True, high=PLAUSIBLE["tokens"])
 
     held_hours = runtime_hours / utilization
     gpu_usd_per_hour = gpus * usd_per_gpu_hour
@@ -139,6 +131,7 @@ def cost_per_job(
     queue = queue_hours * value_per_hour_usd
     total = compute + rerun + failure + queue + storage_usd + egress_usd
     wall = held_hours * (1.0 + reruns_per_100 / 100.0) + lost_hours
+    check_finite_result("runtime_hours", total)
     jobs_per_day = HOURS_PER_DAY / wall  # wall > 0: runtime > 0 and utilization > 0 are enforced above
     return CostBreakdown(
         compute_usd=_out(compute),
@@ -164,7 +157,7 @@ def price_info(gpu: str, price: float | None = None, provider: str | None = None
     dict(usd_per_gpu_hour, provider, date_observed, source_id).
     """
     if price is not None:
-        _check("price", price)
+        _check("price", price, high=PLAUSIBLE["usd_per_gpu_hour"])
         return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
     from gpuplan import data
 

@@ -13,13 +13,19 @@ CSV text first, so the first problem is reported as one line naming file, line a
 (``data/prices.csv line 14, column usd_per_gpu_hour: -2.0 is negative``). The constraints then fire again on
 INSERT as a second line of defence.
 
+Beyond the schema, every number must be finite (``nan``, ``inf`` and ``1e400`` are refused: ``nan > 0`` is true
+in DuckDB, so a CHECK alone lets NaN through) and no date may lie after the day of the build (a price dated in
+the future would otherwise become the "latest" one). A UTF-8 byte-order mark is accepted and ignored.
+
 Environment: ``GPUPLAN_DATA_DIR`` points at another CSV folder (tests, the mutation test, batch workers);
-``GPUPLAN_DB`` at another database file (default: ``gpuplan.duckdb`` inside the data folder).
+``GPUPLAN_DB`` at another database file (default: ``gpuplan.duckdb`` inside the data folder);
+``GPUPLAN_DUCKDB_THREADS`` sets DuckDB's thread count for reads (the determinism test varies it).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -97,6 +103,7 @@ def _read_csv(path: Path, shown: str) -> tuple[list[str], list[tuple[int, list[s
     if not path.exists():
         raise DataError(f"{shown}: file not found")
     raw = path.read_bytes()
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark (Excel's "CSV UTF-8") is not a column name
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -159,6 +166,16 @@ def _check_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> No
             row = first(f"SELECT _line, {q} FROM _stage WHERE trim({q}) <> '' AND TRY_CAST(trim({q}) AS {dtype}) IS NULL")
             if row:
                 raise DataError(f"{shown} line {row[0]}, column {name}: {row[1]!r} is not {_TYPE_WORDS.get(dtype, dtype)}")
+        if dtype == "DOUBLE":
+            row = first(f"SELECT _line, {q} FROM _stage WHERE trim({q}) <> '' AND NOT isfinite(CAST(trim({q}) AS DOUBLE))")
+            if row:
+                raise DataError(f"{shown} line {row[0]}, column {name}: {row[1]!r} is not a finite number")
+        if dtype == "DATE" or name.endswith("_date"):
+            # ISO dates (partial ones in sources.csv too) compare as text; no date may lie after the build day
+            row = first(f"SELECT _line, {q} FROM _stage WHERE trim({q}) <> '' AND trim({q}) > ?", [_today()])
+            if row:
+                raise DataError(f"{shown} line {row[0]}, column {name}: {row[1]!r} is after today ({_today()}); "
+                                "a date must not lie in the future")
     typed = ", ".join(
         f'CAST(NULLIF(trim("{n}"), \'\') AS {t}) AS "{n}"' if t != "VARCHAR" else f'NULLIF("{n}", \'\') AS "{n}"'
         for n, t, _ in columns
@@ -172,6 +189,7 @@ def _check_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> No
         [table],
     ).fetchall()
     for ctype, expr, cols, ref_table, ref_cols in constraints:
+        cols = list(dict.fromkeys(cols))  # DuckDB lists a column once per mention in the expression
         col_list = ", ".join(f'"{c}"' for c in cols)
         if ctype == "CHECK":
             row = first(f"SELECT _line, {col_list} FROM _typed WHERE NOT coalesce({expr}, true)")
@@ -201,12 +219,24 @@ def _check_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> No
         raise DataError(f"{shown}: {str(err).splitlines()[0]}") from None
 
 
+def _today() -> str:
+    """The build day as ISO text (dates after it are refused). Only validation uses it, never an output."""
+    return dt.date.today().isoformat()
+
+
 def _check_message(expr: str, cols: list[str], values: tuple) -> str:
-    """A readable message for a failed CHECK: 'is negative', 'is not one of ...', else the expression."""
+    """A readable message for a failed CHECK: 'is negative', 'is outside the plausible range', 'is not one of
+    ...', else the expression."""
     if len(cols) == 1:
         value = values[0]
         if re.fullmatch(rf"\({re.escape(cols[0])} > 0\)", expr):
             return f"{value} is negative" if value < 0 else f"{value} must be positive"
+        between = re.fullmatch(rf"\({re.escape(cols[0])} BETWEEN (.+) AND (.+)\)", expr)
+        if between and value < 0 <= float(between.group(1).strip("'").split("'")[0] or 0):
+            return f"{value} is negative"
+        if between:
+            return (f"{value} is outside the plausible range {between.group(1)} to {between.group(2)} "
+                    "(a unit slip? see the ranges in schema.sql)")
         enum = re.fullmatch(rf"\({re.escape(cols[0])} IN \((.*)\)\)", expr)
         if enum:
             return f"{value!r} is not one of {enum.group(1)}"
@@ -225,14 +255,19 @@ def build(data_dir_: Path | str | None = None, db_path_: Path | str | None = Non
     """
     folder = Path(data_dir_) if data_dir_ else data_dir()
     target = Path(db_path_) if db_path_ else (folder / DB_NAME if data_dir_ else db_path())
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = data_hash(folder)
     schema_file = folder / SCHEMA_FILE
     if not schema_file.exists():
         raise DataError(f"{_display(folder, SCHEMA_FILE)}: file not found")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"database {target}: cannot create its folder ({err.strerror})") from None
+    _refuse_foreign_file(target)
+    _remove_stale_temp_files(target)
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        con = duckdb.connect(str(tmp))
+        con = _open_for_build(tmp, target)
         try:
             try:
                 con.execute(schema_file.read_text(encoding="utf-8"))
@@ -243,13 +278,74 @@ def build(data_dir_: Path | str | None = None, db_path_: Path | str | None = Non
             con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
             con.execute("INSERT INTO meta VALUES ('data_hash', ?)", [digest])
             con.execute("CHECKPOINT")
+        except (duckdb.IOException, duckdb.OutOfMemoryException) as err:  # e.g. a full disk
+            raise DataError(f"database {target}: cannot write it ({str(err).splitlines()[0]})") from None
         finally:
             con.close()
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as err:
+            raise DataError(f"database {target}: cannot write it ({err.strerror})") from None
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return target
+
+
+def _refuse_foreign_file(target: Path) -> None:
+    """A build replaces ``target``: refuse when it is something other than a gpuplan database (GPUPLAN_DB pointed
+    at README.md, a folder or another program's DuckDB file must never be overwritten)."""
+    if not target.exists():
+        return
+    if not target.is_file():
+        raise DataError(f"database {target}: exists and is not a file; refusing to replace it")
+    with target.open("rb") as handle:
+        head = handle.read(12)
+    if head[8:12] != b"DUCK":
+        raise DataError(f"database {target}: exists and is not a DuckDB database; refusing to overwrite it")
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            ours = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta'").fetchone()[0]
+    except duckdb.Error:
+        return  # an unreadable (e.g. newer-format or damaged) DuckDB file: rebuilding it is the repair
+    if not ours:
+        raise DataError(f"database {target}: is a DuckDB database without gpuplan's meta table; refusing to overwrite it")
+
+
+_TEMP_RE = re.compile(r"\.tmp(\d+)-[0-9a-f]{8}(\.wal)?$")
+
+
+def _remove_stale_temp_files(target: Path) -> None:
+    """Remove temporary files of earlier builds of ``target`` whose process is gone (a build killed with SIGKILL
+    cannot clean up after itself). A live builder's files are left alone."""
+    for path in sorted(target.parent.glob(f"{glob_escape(target.name)}.tmp*")):
+        match = _TEMP_RE.search(path.name)
+        if not match:
+            continue
+        pid = int(match.group(1))
+        if pid != os.getpid() and not _alive(pid):
+            path.unlink(missing_ok=True)
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _open_for_build(tmp: Path, target: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(tmp))
+    except duckdb.Error as err:
+        raise DataError(f"database {target}: cannot write it ({str(err).splitlines()[0]})") from None
 
 
 # ----------------------------------------------------------------------------------------------- read
@@ -281,13 +377,64 @@ def connect() -> duckdb.DuckDBPyConnection:
             _conn.pop(old).close()
         if _stored_hash(path) != digest:
             build(data_dir(), path)
-        con = _conn[key] = duckdb.connect(str(path), read_only=True)
+        con = _conn[key] = _open_read_only(path)
     return con.cursor()
+
+
+def _read_config() -> dict[str, Any]:
+    threads = os.environ.get("GPUPLAN_DUCKDB_THREADS", "").strip()
+    if not threads:
+        return {}
+    if not threads.isdigit() or int(threads) < 1:
+        raise InputError("GPUPLAN_DUCKDB_THREADS", f"{threads!r} is not a whole number >= 1")
+    return {"threads": int(threads)}
+
+
+def _open_read_only(path: Path, **config: Any) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True, config=_read_config() | config)
+    except duckdb.Error as err:
+        raise DataError(f"database {path}: cannot open it read-only ({str(err).splitlines()[0]})") from None
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
     """Run one SQL statement (values via ``?`` placeholders) and return a DataFrame."""
     return connect().execute(sql, list(params)).df()
+
+
+#: statement types a user's query may be (a query command must not write files or change state)
+_READ_STATEMENTS = ("SELECT", "EXPLAIN")
+
+
+def read_only_query(sql: str) -> pd.DataFrame:
+    """Run ONE user-supplied read statement (``gpuplan data query``) and return a DataFrame.
+
+    Read-only in every sense: the database file is opened read-only, the connection has no access to files or
+    the network (``enable_external_access = false``, then locked: no COPY ... TO, read_csv, ATTACH, INSTALL),
+    and only SELECT/EXPLAIN statements are accepted (also refused: several statements at once, an empty one).
+    Bad SQL -> InputError('sql', first line of DuckDB's message).
+    """
+    if not isinstance(sql, str) or not sql.strip().rstrip(";").strip():
+        raise InputError("sql", "empty query; give one SELECT statement")
+    connect()  # builds or rebuilds the database first when a CSV changed
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as err:
+        raise InputError("sql", str(err).splitlines()[0]) from None
+    if len(statements) != 1:
+        raise InputError("sql", f"{len(statements)} statements; give exactly one SELECT statement")
+    kind = statements[0].type.name
+    if kind not in _READ_STATEMENTS:
+        raise InputError("sql", f"{kind} statements are not allowed: the query command only reads (SELECT)")
+    for old in list(_conn):  # DuckDB refuses a second configuration for a file that is already open
+        _conn.pop(old).close()
+    con = _open_read_only(db_path(), enable_external_access=False, lock_configuration=True)
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as err:
+        raise InputError("sql", str(err).splitlines()[0]) from None
+    finally:
+        con.close()
 
 
 def _table(name: str, order: str) -> pd.DataFrame:
@@ -363,7 +510,8 @@ def short_name(name):
 
 def model(name: str) -> dict[str, Any]:
     """The models row for a model_id or name (case-insensitive); unknown -> InputError listing model_ids."""
-    rows = _rows("SELECT * FROM models WHERE lower(model_id) = lower(?) OR lower(name) = lower(?)", [name, name])
+    rows = _rows("SELECT * FROM models WHERE lower(model_id) = lower(?) OR lower(name) = lower(?) ORDER BY model_id",
+                 [name, name])
     if not rows:
         known = [r["model_id"] for r in _rows("SELECT model_id FROM models ORDER BY model_id", [])]
         raise InputError("model", f"unknown model {name!r}; known: {', '.join(known)}")

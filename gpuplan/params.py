@@ -10,7 +10,9 @@ The limits are the issue's rules (``../shared`` issue 4): prices are non-negativ
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Iterable
 from numbers import Integral, Real
 from pathlib import Path
@@ -33,6 +35,13 @@ RULES: dict[str, str] = {
     "choice": "one of the listed choices",
     "text": "a non-empty string",
 }
+
+
+#: the highest price a "price" parameter accepts: purchase prices per GPU are up to ~$50k, hourly ones ~$14
+MAX_PRICE_USD = 1e7
+#: plain values that papermill can inject; a name of this kind that no rule knows is a misspelled parameter
+_INJECTABLE = (bool, int, float, str, list, dict, tuple, type(None))
+_NOTEBOOK_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 
 
 def _number(name: str, value: Any) -> float:
@@ -67,6 +76,9 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
         number = _number(name, value)
         if number < 0:
             raise InputError(name, f"must be >= 0 USD (got {value!r})")
+        if number > MAX_PRICE_USD:
+            raise InputError(name, f"{value!r} USD is not a plausible price (above {MAX_PRICE_USD:g}; "
+                                   "give USD per GPU-hour, or per GPU for a purchase)")
         return number
     if rule in ("positive", "nonnegative", "fraction"):
         number = _number(name, value)
@@ -152,6 +164,11 @@ def validate_parameters(values: dict[str, Any], rules: dict[str, Any]) -> Simple
     >>> validate_parameters({"n": 2.0, "kind": "spot"}, {"n": "count", "kind": ("choice", ["spot"])}).n
     2
     """
+    if values.get("__name__") == "__main__":  # a notebook's globals(): refuse names papermill -p misspelled
+        unknown = sorted(n for n, v in values.items() if n not in rules and not n.startswith("_")
+                         and n not in _NOTEBOOK_NAMES and isinstance(v, _INJECTABLE))
+        if unknown:
+            raise InputError(unknown[0], f"unknown parameter; this notebook's parameters are {', '.join(rules)}")
     checked: dict[str, Any] = {}
     for name, spec in rules.items():
         rule, choices = (spec[0], spec[1]) if isinstance(spec, tuple) else (spec, None)
@@ -164,12 +181,36 @@ def validate_parameters(values: dict[str, Any], rules: dict[str, Any]) -> Simple
     return SimpleNamespace(**checked)
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line)
+            except TypeError:  # an unhashable key: let PyYAML report it
+                continue
+            if first != key_node.start_mark.line:
+                raise _DuplicateKey(None, None, f"duplicate key {key!r} (first on line {first + 1})",
+                                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path, field: str) -> Any:
     """A YAML parameter/grid file's content; a missing, unreadable or malformed file raises one InputError
-    naming ``field`` and the file (with the line of a syntax error). Shared by editions, batch grids, sweeps."""
+    naming ``field`` and the file (with the line of a syntax error or of a key given twice). Shared by
+    editions, batch grids, sweeps."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except UnicodeDecodeError as err:
+        raise InputError(field, f"{path}: not UTF-8 text (byte {err.start})") from None
     except FileNotFoundError:
         raise InputError(field, f"{path}: no such file") from None
     except OSError as err:
@@ -178,3 +219,155 @@ def read_yaml(path: str | Path, field: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         where = f"{path} line {mark.line + 1}" if mark else str(path)
         raise InputError(field, f"{where}: not valid YAML ({getattr(err, 'problem', None) or err})") from None
+
+
+# ------------------------------------------------------------------ the notebook parameter contract
+# What a notebook accepts, read statically (nothing executed): papermill's own parameter inspection for the
+# names, types, defaults and help of the parameters cell, and the literal rules dict of the notebook's
+# ``validate_parameters(globals(), {...})`` call. gpuplan.batch checks grids with it; the book can check
+# editions with it. papermill and IPython are imported inside: a notebook importing this module needs neither.
+
+
+def _transformed(source: str) -> str:
+    """A cell's source as plain Python (IPython's own transformer turns %magics and !shell lines into calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def notebook_parameters(path: str | Path) -> dict[str, dict]:
+    """The parameters cell of the notebook at ``path`` as papermill reads it (``papermill.inspect_notebook``):
+    name -> {name, inferred_type_name, default (source text), help (the line's ``#`` comment)}.
+
+    A parameters-cell assignment papermill cannot read raises InputError instead of being left out (papermill
+    2.7's regex skips e.g. ``x: float | None = None``; ``Optional[float]`` it reads), so a grid, an edition,
+    ``papermill -p`` and ``papermill --help-notebook`` agree on which parameters exist.
+    """
+    import nbformat
+    import papermill
+
+    path = Path(path)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except FileNotFoundError:
+        raise InputError("notebook", f"{path}: no such file") from None
+    except Exception as err:  # nbformat raises several kinds for a malformed file
+        raise InputError("notebook", f"{path}: not a readable notebook ({type(err).__name__})") from None
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    declared = {name: dict(info) for name, info in papermill.inspect_notebook(str(path)).items()}
+    try:
+        tree = ast.parse(_transformed(cells[0].source))
+    except SyntaxError as err:
+        raise InputError("notebook", f"{path.name}: parameters cell line {err.lineno}: not valid Python") from None
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else (
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+        if isinstance(target, ast.Name) and target.id not in declared:
+            raise InputError("notebook", f"{path.name}: parameters cell line {node.lineno}: papermill cannot read "
+                                         f"the parameter {target.id!r}; write e.g. `{target.id}: Optional[float] "
+                                         "= None` instead of `float | None`")
+    return declared
+
+
+def notebook_rules(nb) -> dict[str, tuple[str, list | None]]:
+    """Parameter name -> (rule, choices) from a notebook's (an nbformat node) own validation calls: the literal
+    dict of ``params.validate_parameters(values, {name: rule | (rule, choices)})`` (a trailing ``?`` on a rule
+    means None is allowed; None values are not rule-checked anyway), ``validate("name", name, "rule")`` and
+    ``price_or_latest("name", name, gpu)`` (rule "price"). Calls whose names, rules or choices are not literals
+    are left to the run. Read with Python's ast: nothing is executed."""
+    rules: dict[str, tuple[str, list | None]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(_transformed(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called == "validate_parameters" and len(node.args) > 1:
+                rules.update(_literal_rules(node.args[1]))
+                continue
+            if called not in ("validate", "price_or_latest") or len(node.args) < 2:
+                continue
+            kwargs = {k.arg: k.value for k in node.keywords}
+            name_node = node.args[0]
+            if called == "price_or_latest":
+                rule_node = ast.Constant("price")
+            else:
+                rule_node = node.args[2] if len(node.args) > 2 else kwargs.get("rule")
+            choices_node = node.args[3] if len(node.args) > 3 else kwargs.get("choices")
+            if not (isinstance(name_node, ast.Constant) and isinstance(rule_node, ast.Constant)):
+                continue
+            choices = None
+            if choices_node is not None:
+                try:
+                    choices = list(ast.literal_eval(choices_node))
+                except (ValueError, TypeError, SyntaxError):
+                    continue
+            rules[name_node.value] = (rule_node.value, choices)
+    return rules
+
+
+def _literal_rules(node: ast.expr) -> dict[str, tuple[str, list | None]]:
+    """The rules of a literal ``{name: rule | (rule, choices)}`` dict ({} when it is not a literal)."""
+    try:
+        spec = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return {}
+    if not isinstance(spec, dict):
+        return {}
+    rules: dict[str, tuple[str, list | None]] = {}
+    for name, rule in spec.items():
+        rule, choices = (rule[0], list(rule[1])) if isinstance(rule, tuple) else (rule, None)
+        rules[name] = (rule.removesuffix("?"), choices)
+    return rules
+
+
+def _type_names(type_name: str) -> list[str]:
+    """'float | None' / 'Optional[float]' / 'Union[int, str]' / 'list[str]' -> base names ['float', 'None']."""
+    text = type_name.replace("typing.", "")
+    text = re.sub(r"Optional\[(.*)\]$", r"\1 | None", text)
+    text = re.sub(r"Union\[(.*)\]$", lambda m: m.group(1).replace(",", "|"), text)
+    return [part.split("[")[0].strip() for part in text.split("|") if part.strip()]
+
+
+_TYPE_CHECKS = {
+    "None": lambda v: v is None,
+    "NoneType": lambda v: v is None,
+    "float": lambda v: isinstance(v, Real) and not isinstance(v, bool),
+    "int": lambda v: isinstance(v, Integral) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "list": lambda v: isinstance(v, list),
+    "tuple": lambda v: isinstance(v, (list, tuple)),
+    "dict": lambda v: isinstance(v, dict),
+}
+
+
+def check_parameter_type(name: str, value: Any, info: dict) -> Any:
+    """Check ``value`` against a parameter's annotation (``info`` from :func:`notebook_parameters`; when it is
+    unannotated, against its default's type) and return it normalized: an int given for a float parameter
+    becomes a float, so 2 and 2.0 are one value. Annotations other than the builtin types accept anything.
+    A mismatch -> InputError(name, "must be float or None (got 'ten')")."""
+    names = _type_names(info.get("inferred_type_name") or "None")
+    if names == ["None"]:  # papermill's "unknown": fall back to the default value's type
+        try:
+            default = ast.literal_eval(info.get("default") or "None")
+        except (ValueError, SyntaxError):
+            return value
+        if default is None:
+            return value
+        names = ["float" if isinstance(default, float) else type(default).__name__]
+    if any(n not in _TYPE_CHECKS for n in names):
+        return value
+    if not any(_TYPE_CHECKS[n](value) for n in names):
+        raise InputError(name, f"must be {' or '.join(names)} (got {value!r})")
+    if "float" in names and "int" not in names and isinstance(value, Integral) and not isinstance(value, bool):
+        return float(value)
+    return value

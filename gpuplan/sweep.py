@@ -175,6 +175,8 @@ def write(frame: pd.DataFrame, out_dir: str | Path, csv: bool = False) -> Path:
         os.replace(tmp_db, db)
         if csv:
             os.replace(tmp_csv, csv_path)
+        else:  # a runs.csv of an earlier sweep into this folder would no longer match runs.duckdb
+            csv_path.unlink(missing_ok=True)
     finally:
         for tmp in (tmp_db, tmp_csv, Path(f"{tmp_db}.wal")):
             tmp.unlink(missing_ok=True)

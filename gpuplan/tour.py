@@ -66,7 +66,7 @@ def price_history(kind: str, gpu_ids: list[str]) -> pd.DataFrame:
         SELECT g.name, p.provider, p.kind, p.date_observed, p.usd_per_gpu_hour, p.source_id
         FROM prices p JOIN gpus g USING (gpu_id)
         WHERE p.kind = ? AND list_contains(?, p.gpu_id) AND p.date_observed IS NOT NULL
-        ORDER BY p.date_observed, g.name, p.provider""", [kind, list(gpu_ids)])
+        ORDER BY p.date_observed, g.name, p.provider, p.price_id""", [kind, list(gpu_ids)])
     return history.assign(gpu=data.short_name(history.pop("name")))[
         ["gpu", "provider", "kind", "date_observed", "usd_per_gpu_hour", "source_id"]]
 
