@@ -6,12 +6,18 @@ notebooks read, a copy of data/ gets ONE number changed, a temporary database is
 (GPUPLAN_DATA_DIR / GPUPLAN_DB, see gpuplan.data) and nbval runs on the notebooks against it: it must report
 an output mismatch. A control run on an unchanged copy must pass, so the failures come from the number and
 not from the copying. Also checked: the committed baselines carry no volatile metadata (``make notebooks``).
+
+Determinism: every copy has the rows of every CSV shuffled (a fixed seed, header first), and nbval runs with
+another DuckDB thread count, another PYTHONHASHSEED and another time zone than `make test`'s own nbval pass.
+The control run must still reproduce the committed outputs byte for byte (after the one sanitizer for
+Altair's random element id): no output may depend on CSV row order, scan order, threads, hashing or the clock.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -34,9 +40,28 @@ MUTATIONS = [
 ]
 
 
+#: what the determinism runs change with respect to `make test`'s own nbval pass
+SHUFFLE_SEED = 20261202
+DETERMINISM_ENV = {"GPUPLAN_DUCKDB_THREADS": "3", "PYTHONHASHSEED": "4242", "TZ": "Pacific/Kiritimati"}
+
+
+def _shuffle_rows(path: Path, seed: int) -> None:
+    """Rewrite a CSV with its data rows in a random (seeded) order; quoted newlines survive (csv module)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    before = sorted(map(tuple, rows))
+    random.Random(f"{seed}-{path.name}").shuffle(rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+    assert sorted(map(tuple, rows)) == before and len(rows) > 1
+
+
 def _copy_data(tmp_path: Path) -> Path:
+    """A copy of data/ whose CSV rows are shuffled (same rows, other order)."""
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target, ignore=shutil.ignore_patterns("*.duckdb*", "__pycache__"))
+    for path in sorted(target.glob("*.csv")):
+        _shuffle_rows(path, SHUFFLE_SEED)
     return target
 
 
@@ -60,7 +85,8 @@ def _mutate(data_dir: Path, table: str, id_column: str, row_id: str, column: str
 
 
 def _nbval(tmp_path: Path, data_dir: Path, stop_at_first: bool) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GPUPLAN_DATA_DIR=str(data_dir), GPUPLAN_DB=str(tmp_path / "gpuplan.duckdb"))
+    env = dict(os.environ, GPUPLAN_DATA_DIR=str(data_dir), GPUPLAN_DB=str(tmp_path / "gpuplan.duckdb"),
+               **DETERMINISM_ENV)
     build = subprocess.run([sys.executable, "-m", "gpuplan", "data", "build"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr
@@ -90,13 +116,23 @@ def test_baseline_is_executed_and_normalized(path):
     assert book.normalize(nbformat.read(path, as_version=4)) == nb, "volatile metadata: run `make notebooks`"
 
 
-def test_unchanged_copy_of_the_data_passes_nbval(control):
+def test_shuffled_copy_of_the_data_reproduces_the_baselines(control):
+    """Shuffled CSV rows, 3 DuckDB threads, another hash seed and time zone: the same outputs as committed."""
     assert control.returncode == 0, control.stdout[-3000:]
+
+
+def test_shuffled_copy_differs_in_row_order_only(tmp_path):
+    data_dir = _copy_data(tmp_path)
+    for path in sorted((ROOT / "data").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as a, (data_dir / path.name).open(newline="", encoding="utf-8") as b:
+            original, shuffled = list(csv.reader(a)), list(csv.reader(b))
+        assert original[0] == shuffled[0] and sorted(original[1:]) == sorted(shuffled[1:])
+        assert original[1:] != shuffled[1:], f"{path.name}: the shuffle left the rows in order"
 
 
 @pytest.mark.parametrize("table, id_column, row_id, column", MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_one_changed_number_fails_nbval(control, tmp_path, table, id_column, row_id, column):
-    assert control.returncode == 0, "the unchanged copy must pass first"
+    assert control.returncode == 0, "the unchanged (shuffled) copy must pass first"
     data_dir = _copy_data(tmp_path)
     old, new = _mutate(data_dir, table, id_column, row_id, column)
     assert old != new
