@@ -26,6 +26,22 @@ def rows(gpu_id: str, kind: str) -> list[dict]:
         return [r for r in csv.DictReader(f) if r["gpu_id"] == gpu_id and r["kind"] == kind]
 
 
+def csv_latest_per_provider(gpu_id: str, kind: str = "on-demand") -> dict[str, tuple[str, int, float]]:
+    """provider -> (date, price_id, $/GPU-hour) of its newest row, read from data/prices.csv directly (ISO dates
+    compare as text; a dated row beats an undated one; ties go to the higher price_id)."""
+    latest: dict[str, tuple[str, int, float]] = {}
+    for r in rows(gpu_id, kind):
+        key = (r["date_observed"] or "", int(r["price_id"]), float(r["usd_per_gpu_hour"]))
+        if r["provider"] not in latest or key[:2] > latest[r["provider"]][:2]:
+            latest[r["provider"]] = key
+    return latest
+
+
+def csv_price_spread(gpu_id: str) -> tuple[float, float]:
+    values = [price for _, _, price in csv_latest_per_provider(gpu_id).values()]
+    return min(values), max(values)
+
+
 # ------------------------------------------------------------------------------------ 04 break-even
 @pytest.fixture(scope="module")
 def result():
@@ -99,20 +115,14 @@ def _gpu_without_purchase() -> str:
 
 
 def test_price_spread_is_min_and_max_of_latest_provider_prices():
-    on_demand = rows(H100, "on-demand")
-    latest: dict[str, tuple[str, float]] = {}
-    for r in on_demand:  # latest per provider (ISO dates compare as text)
-        if r["provider"] not in latest or r["date_observed"] > latest[r["provider"]][0]:
-            latest[r["provider"]] = (r["date_observed"], float(r["usd_per_gpu_hour"]))
-    values = [v for _, v in latest.values()]
-    assert breakeven.price_spread(H100) == pytest.approx((min(values), max(values)))
+    assert breakeven.price_spread(H100) == pytest.approx(csv_price_spread(H100))
 
 
 def test_decision_sensitivity_uses_observed_band_and_price_spread(result):
     tornado = breakeven.decision_sensitivity(result, 8.0).set_index("input")
     band = result["observed_speedup"]
     assert (tornado.loc["speedup", "low"], tornado.loc["speedup", "high"]) == pytest.approx((band["low"], band["high"]))
-    assert (tornado.loc["price_b", "low"], tornado.loc["price_b", "high"]) == pytest.approx(breakeven.price_spread(H100))
+    assert (tornado.loc["price_b", "low"], tornado.loc["price_b", "high"]) == pytest.approx(csv_price_spread(H100))
     assert (tornado.loc["hours_a", "low"], tornado.loc["hours_a", "high"]) == pytest.approx((6.0, 10.0))  # 8 h ±25%
     assert "reruns_a" not in tornado.index  # zero inputs have no range
     # at the base: B costs 8/speedup x 5 - 8 x 2 per job
@@ -161,7 +171,9 @@ def test_mlperf_long_form():
 def test_hourly_prices_given_wins_else_data():
     prices = scaling.hourly_prices([A100, H100], {H100: ("h100_usd_per_hour", 4.0)}, provider=None)
     assert prices[H100] == 4.0
-    assert prices[A100] == pytest.approx(data.latest_price(A100)["usd_per_gpu_hour"])
+    # the newest A100 on-demand row of any provider, read from the CSV
+    newest = max(csv_latest_per_provider(A100).values(), key=lambda row: row[:2])
+    assert prices[A100] == pytest.approx(newest[2])
     with pytest.raises(InputError, match="^h100_usd_per_hour: must be >= 0"):
         scaling.hourly_prices([H100], {H100: ("h100_usd_per_hour", -1.0)})
 
@@ -169,5 +181,7 @@ def test_hourly_prices_given_wins_else_data():
 def test_frontier_table_has_setup_labels():
     front = scaling.frontier_table(7e9, 1e10, {A100: 2.0, H100: 5.0}, counts=[1, 8])
     assert set(front["setup"]) == {scaling.setup_label(A100), scaling.setup_label(H100)}
-    one_a100 = front[(front["gpu_id"] == A100) & (front["n"] == 1)].iloc[0]
-    assert one_a100["cost_usd"] == pytest.approx(one_a100["hours"] * 2.0)  # 1 GPU x hours x $2
+    price = {A100: 2.0, H100: 5.0}
+    assert len(front) == 4
+    for row in front.itertuples():  # cost = GPUs x wall hours x $/GPU-hour, for 1 and 8 GPUs
+        assert row.cost_usd == pytest.approx(row.n * row.hours * price[row.gpu_id])
