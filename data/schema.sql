@@ -125,10 +125,26 @@ CREATE TABLE models (
     vae_spatial_factor  INTEGER CHECK (vae_spatial_factor > 0),
     vae_temporal_factor INTEGER CHECK (vae_temporal_factor > 0),
     patch_size          INTEGER CHECK (patch_size > 0),
+    -- serving (gpuplan.serving): mixture of experts, MLA latent KV cache, sliding-window attention layers
+    experts_total          INTEGER CHECK (experts_total BETWEEN 1 AND 4096),        -- routed experts per MoE layer
+    experts_active         INTEGER CHECK (experts_active BETWEEN 1 AND 4096),       -- routed experts per token
+    shared_experts         INTEGER CHECK (shared_experts BETWEEN 0 AND 64),         -- always-on experts per MoE layer
+    moe_ffn_size           INTEGER CHECK (moe_ffn_size BETWEEN 8 AND 262144),       -- intermediate size of one expert
+    moe_layers             INTEGER CHECK (moe_layers BETWEEN 1 AND 1000),           -- layers whose MLP is MoE
+    kv_lora_rank           INTEGER CHECK (kv_lora_rank BETWEEN 1 AND 65536),        -- MLA latent width (DeepSeek-V2/V3)
+    qk_rope_head_dim       INTEGER CHECK (qk_rope_head_dim BETWEEN 1 AND 4096),     -- MLA decoupled RoPE key width
+    sliding_window         INTEGER CHECK (sliding_window BETWEEN 1 AND 100000000),  -- tokens a windowed layer attends to
+    sliding_window_layers  INTEGER CHECK (sliding_window_layers BETWEEN 0 AND 1000),
     source_id           VARCHAR NOT NULL REFERENCES sources (source_id),
     notes               VARCHAR,
     CHECK (params_active IS NULL OR params_total IS NULL OR params_active <= params_total),
-    CHECK (kv_heads IS NULL OR attention_heads IS NULL OR attention_heads % kv_heads = 0)
+    CHECK (kv_heads IS NULL OR attention_heads IS NULL OR attention_heads % kv_heads = 0),
+    CHECK ((experts_total IS NULL) = (experts_active IS NULL) AND (experts_total IS NULL) = (moe_ffn_size IS NULL)),
+    CHECK (experts_active IS NULL OR experts_total IS NULL OR experts_active <= experts_total),
+    CHECK (moe_layers IS NULL OR layers IS NULL OR moe_layers <= layers),
+    CHECK ((kv_lora_rank IS NULL) = (qk_rope_head_dim IS NULL)),
+    CHECK ((sliding_window IS NULL) = (sliding_window_layers IS NULL)),
+    CHECK (sliding_window_layers IS NULL OR layers IS NULL OR sliding_window_layers <= layers)
 );
 
 -- Latest observation per (gpu_id, kind, provider). Undated rows never beat dated ones; ties broken by the
