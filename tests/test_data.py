@@ -206,7 +206,7 @@ def test_two_builds_give_identical_results(tmp_path):
 def test_closing_a_connection_does_not_break_later_lookups():
     data.connect().close()  # gpuplan.book does this after forcing a build
     assert data.resolve_gpu("H100 PCIe") == "h100-pcie-80gb"
-    assert data.query("SELECT count(*) AS n FROM gpus")["n"].iloc[0] == 12
+    assert data.query("SELECT count(*) AS n FROM gpus")["n"].iloc[0] == 16
 
 
 def test_connect_is_read_only_and_rebuilds_when_a_csv_changes(data_copy):
