@@ -170,3 +170,15 @@ SELECT lp.price_id, lp.gpu_id, g.name, lp.provider, lp.kind, lp.date_observed, l
        lp.source_id
 FROM latest_prices lp JOIN gpus g USING (gpu_id)
 WHERE lp.kind <> 'purchase';
+
+-- How price catalogs name GPUs (gpuplan.prices.load_catalog): a SkyPilot catalog's AcceleratorName, optionally
+-- narrowed by an InstanceType LIKE pattern (rows with a pattern are tried first), -> gpu_id. An empty gpu_id
+-- means "deliberately not mapped" (the catalog's rows do not state a form factor the GPU table can match).
+CREATE TABLE catalog_names (
+    accelerator_name   VARCHAR NOT NULL,
+    instance_type_like VARCHAR,
+    gpu_id             VARCHAR REFERENCES gpus (gpu_id),
+    source_id          VARCHAR NOT NULL REFERENCES sources (source_id),
+    note               VARCHAR NOT NULL,
+    UNIQUE (accelerator_name, instance_type_like)
+);

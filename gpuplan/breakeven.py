@@ -113,6 +113,7 @@ def breakeven(
     *,
     provider: str | None = None,
     kind: str = "on-demand",
+    catalog: str | None = None,
     utilization_a: float = 1.0,
     utilization_b: float = 1.0,
     reruns_a: float = 0,
@@ -120,8 +121,8 @@ def breakeven(
 ) -> dict:
     """Break-even speedup of GPU `b` over GPU `a`, set against the observed speedup band for `task`.
 
-    Prices default to the latest price of `kind` from `provider` in the data (gpuplan.cost.price_info); with no
-    provider named, from `common_provider(a, b, kind)` so both prices come from the same price list. The band
+    Prices default to gpuplan.prices.resolve: the latest price of `kind` from `provider` when named, else the
+    market median of each GPU (the same statistic for both; see price_a_source/price_b_source['basis']). The band
     comes from gpuplan.runtime.speedup_band (min / median / max of observed benchmark ratios of b over a) for
     `task` (a benchmarks task_type: training, finetune, inference, microbenchmark; 'pretrain' means training;
     None: all but microbenchmarks). Returns dict(a, b, task, price_a, price_b, price_a_source, price_b_source,
@@ -132,10 +133,8 @@ def breakeven(
     from gpuplan import data, runtime
 
     gpu_a, gpu_b = data.resolve_gpu(a), data.resolve_gpu(b)
-    if provider is None and (price_a is None or price_b is None):
-        provider = common_provider(gpu_a, gpu_b, kind)
-    info_a = price_info(gpu_a, price_a, provider=provider, kind=kind)
-    info_b = price_info(gpu_b, price_b, provider=provider, kind=kind)
+    info_a = price_info(gpu_a, price_a, provider=provider, kind=kind, catalog=catalog)
+    info_b = price_info(gpu_b, price_b, provider=provider, kind=kind, catalog=catalog)
     pa, pb = float(info_a["usd_per_gpu_hour"]), float(info_b["usd_per_gpu_hour"])
     s_star = breakeven_speedup(pa, pb, utilization_a, utilization_b, reruns_a, reruns_b)
     task_type = {"pretrain": "training"}.get(task, task)

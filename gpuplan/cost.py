@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gpuplan import prices
 from gpuplan.errors import InputError
 from gpuplan.validators import PLAUSIBLE, check_finite_result, check_range
 
@@ -149,33 +150,17 @@ def cost_per_job(
     )
 
 
-def price_info(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> dict:
-    """The hourly price to use for `gpu`, with where it came from.
-
-    An explicit `price` (USD per GPU-hour) wins (provider 'given'); otherwise the latest observed price of that
-    kind (and provider, when named) from the `prices` table via gpuplan.data.latest_price. Returns
-    dict(usd_per_gpu_hour, provider, date_observed, source_id).
-    """
-    if price is not None:
-        _check("price", price, high=PLAUSIBLE["usd_per_gpu_hour"])
-        return {"usd_per_gpu_hour": float(price), "provider": "given", "date_observed": None, "source_id": None}
-    from gpuplan import data
-
+def price_info(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand",
+               catalog: str | None = None) -> dict:
+    """The hourly price to use for `gpu`, with where it came from: gpuplan.prices.resolve (the one price
+    resolver: given > catalog > provider's latest > market median, each with its ``basis``)."""
     if kind == "purchase":
         raise InputError("kind", "purchase prices are not hourly: use on-demand, spot or reserved (or rent_vs_buy)")
-    try:
-        row = data.latest_price(data.resolve_gpu(gpu), kind=kind, provider=provider)
-    except InputError as err:
-        if provider is None or err.field != "price":
-            raise
-        raise InputError("provider", str(err).split(": ", 1)[1]) from None
-    if row["usd_per_gpu_hour"] is None or not np.isfinite(row["usd_per_gpu_hour"]):
-        raise InputError("price", f"the latest {kind} price of {row['gpu_id']} has no USD per GPU-hour; give one")
-    return {k: row[k] for k in ("usd_per_gpu_hour", "provider", "date_observed", "source_id")}
+    return prices.resolve(gpu, price, provider=provider, kind=kind, catalog=catalog)
 
 
 def price_for(gpu: str, price: float | None = None, provider: str | None = None, kind: str = "on-demand") -> float:
-    """USD per GPU-hour for `gpu`: the explicit `price` if given, else the latest one in the data (see price_info)."""
+    """USD per GPU-hour for `gpu` (see price_info)."""
     return float(price_info(gpu, price=price, provider=provider, kind=kind)["usd_per_gpu_hour"])
 
 
@@ -226,7 +211,7 @@ def band_costs(band: dict, *, runtime_hours_a: float, usd_per_gpu_hour: float, *
     return frame.rename(columns={"gpu": "end"}).assign(speedup=[s for _, s in ends])
 
 
-def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | None = None,
+def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | None = None, catalog: str | None = None,
                       task_type: str | None = None, min_comparisons: int = 3, gpus_per_job: int = 1,
                       queue_hours: float = 0.0, value_per_hour_usd: float = 0.0,
                       known: dict[str, dict] | None = None) -> pd.DataFrame:
@@ -252,7 +237,8 @@ def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | Non
         if band["median"] is None or (gid != gpu_a and band["n"] < min_comparisons and "runtime_hours" not in fixed):
             continue
         try:
-            price = fixed.get("price") or price_or_latest("price", None, gid, provider=provider, any_provider=True)
+            price = fixed.get("price") or price_or_latest("price", None, gid, provider=provider, any_provider=True,
+                                                                catalog=catalog)
         except InputError:
             continue  # no price for this GPU in the data
         hours = fixed.get("runtime_hours", runtime_hours_a / float(band["median"]))

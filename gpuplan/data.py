@@ -45,7 +45,7 @@ DB_NAME = "gpuplan.duckdb"
 DB_PATH = DATA_DIR / DB_NAME
 SCHEMA_FILE = "schema.sql"
 # Load order: referenced tables first.
-TABLES = ("sources", "gpus", "spec_values", "prices", "benchmarks", "models")
+TABLES = ("sources", "gpus", "spec_values", "prices", "benchmarks", "models", "catalog_names")
 
 _TYPE_WORDS = {
     "DOUBLE": "a number",
@@ -459,6 +459,36 @@ def benchmarks() -> pd.DataFrame:
 
 def models() -> pd.DataFrame:
     return _table("models", "model_id")
+
+
+def export(out_dir: Path | str) -> list[Path]:
+    """Write every table and view of the database as ``OUT/<name>.parquet`` (rows in a total order: ORDER BY ALL)
+    and return the paths. DuckDB 2's database file cannot be opened by DuckDB 1.x; Parquet can be read by any
+    DuckDB, pandas, polars or Spark. Each file is written to a temporary name and renamed, so a failed export
+    leaves no half-written file."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError("DIR", f"{out}: cannot create the folder ({err.strerror})") from None
+    con = connect()
+    names = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND table_name <> 'meta' "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' "
+        "ORDER BY 1").fetchall()]
+    written = []
+    for name in names:
+        target = out / f"{name}.parquet"
+        tmp = out / f".{name}.parquet.{os.getpid()}.tmp"
+        try:
+            con.sql(f'SELECT * FROM "{name}" ORDER BY ALL').write_parquet(str(tmp))
+            os.replace(tmp, target)
+        except (OSError, duckdb.IOException) as err:
+            raise InputError("DIR", f"{target}: cannot write it ({getattr(err, 'strerror', None) or str(err).splitlines()[0]})") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        written.append(target)
+    return written
 
 
 def _rows(sql: str, params: list) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ RULES: dict[str, str] = {
     "gpus": "a list of GPU ids or aliases known to the data",
     "choice": "one of the listed choices",
     "text": "a non-empty string",
+    "file": "the path of a readable file (relative to the notebook's folder, or absolute)",
 }
 
 
@@ -103,6 +104,12 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
         if not isinstance(value, str) or not value.strip():
             raise InputError(name, f"must be a non-empty string (got {value!r})")
         return value
+    if rule == "file":
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(name, f"must be a file path (got {value!r})")
+        if not Path(value).is_file():
+            raise InputError(name, f"{value}: no such file")
+        return str(Path(value).resolve())
     if rule == "gpus":
         if isinstance(value, str) or not isinstance(value, Iterable):
             raise InputError(name, f"must be a list of GPU names (got {value!r})")
@@ -123,27 +130,23 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
 
 
 def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on-demand",
-                    provider: str | None = None, any_provider: bool = False) -> dict:
-    """The hourly price to use for ``gpu_id``: ``value`` if given, else the latest ``kind`` price in the data
-    (from ``provider`` when named; gpuplan.data.latest_price). With ``any_provider=True`` a GPU that
-    ``provider`` does not list falls back to the latest price from any provider (charts over every GPU).
+                    provider: str | None = None, any_provider: bool = False, catalog: str | None = None) -> dict:
+    """The hourly price to use for ``gpu_id`` as notebook parameter ``name`` asks: ``value`` if given, else
+    gpuplan.prices.resolve (a ``catalog`` file, else ``provider``'s latest, else the market median). With
+    ``any_provider=True`` a GPU that ``provider`` does not list falls back to the market median (charts over
+    every GPU). Returns the resolver's dict (usd_per_gpu_hour, source, basis, low_usd, high_usd, ...); errors
+    name ``name``."""
+    from gpuplan import prices
 
-    Returns ``dict(usd_per_gpu_hour, source_id, provider, date_observed)``; a given value has source_id and
-    provider ``"parameter"``. No such price in the data -> InputError naming ``name`` (pass a price).
-    """
     price = validate(name, value, "price")
-    if price is not None:
-        return {"usd_per_gpu_hour": price, "source_id": "parameter", "provider": "parameter",
-                "date_observed": None}
-    from gpuplan import data
-
     try:
-        latest = data.latest_price(gpu_id, kind=kind, provider=provider)
+        return prices.resolve(gpu_id, price, provider=provider, kind=kind, catalog=catalog, field=name)
     except InputError as err:
-        if any_provider and provider is not None:
-            return price_or_latest(name, None, gpu_id, kind)
-        raise InputError(name, f"None asks for the latest price, but {_message(err)}; pass a price") from None
-    return {key: latest[key] for key in ("usd_per_gpu_hour", "source_id", "provider", "date_observed")}
+        if any_provider and provider is not None and catalog is None:
+            return prices.resolve(gpu_id, None, kind=kind, field=name)
+        if err.field == name:
+            raise
+        raise InputError(name, f"None asks for a price from the data, but {_message(err)}; pass a price") from None
 
 
 def _message(err: InputError) -> str:

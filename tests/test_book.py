@@ -218,7 +218,8 @@ def test_data_appendix_tables_come_from_the_database():
 
     tables = book.data_tables()
     assert set(tables) == {"data_hash.html", "gpus.html", "prices.html", "benchmarks.html", "models.html",
-                           "sources.html"}
+                           "sources.html", "catalog_names.html"}
+    assert "<td></td>" not in tables["gpus.html"] and "<td>—</td>" in tables["gpus.html"]  # missing = a dash
     assert data.data_hash()[:16] in tables["data_hash.html"]
     for gpu_id in data.gpus()["gpu_id"]:
         assert f"<td>{gpu_id}</td>" in tables["gpus.html"]

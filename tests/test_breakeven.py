@@ -125,16 +125,16 @@ def test_breakeven_with_data_band_and_verdict():
     assert breakeven("a100-sxm4-80gb", "h100-sxm5-80gb", 1.5, 3.5, task="pretrain")["observed_speedup"] == r["observed_speedup"]
 
 
-def test_breakeven_default_prices_come_from_one_provider():
-    from gpuplan import data
-    from gpuplan.breakeven import breakeven, common_provider
+def test_breakeven_default_prices_are_market_medians_of_both_gpus(market_by_hand):
+    from gpuplan.breakeven import breakeven
 
-    provider = common_provider("a100-sxm4-80gb", "h100-sxm5-80gb")
-    assert provider is not None
     r = breakeven("a100-sxm4-80gb", "h100-sxm5-80gb")
-    assert r["price_a_source"]["provider"] == r["price_b_source"]["provider"] == provider
-    assert r["price_a"] == data.latest_price("a100-sxm4-80gb", provider=provider)["usd_per_gpu_hour"]
+    assert r["price_a_source"]["source"] == r["price_b_source"]["source"] == "market"
+    assert r["price_a"] == pytest.approx(market_by_hand("a100-sxm4-80gb")[0])
+    assert r["price_b"] == pytest.approx(market_by_hand("h100-sxm5-80gb")[0])
     assert r["breakeven_speedup"] == pytest.approx(r["price_b"] / r["price_a"])
+    named = breakeven("a100-sxm4-80gb", "h100-sxm5-80gb", provider="RunPod Secure Cloud")
+    assert named["price_a_source"]["provider"] == named["price_b_source"]["provider"] == "RunPod Secure Cloud"
 
 
 def test_breakeven_ambiguous_gpu():

@@ -131,7 +131,7 @@ def test_cost_articles_example_via_cli():
     # HappyHorse 2026-04: A100 8 h × $1.50 = $12.00; H100 3 h × $3.50 = $10.50
     assert run_json("cost", "--gpu", "a100-sxm4-80gb", "--hours", "8", "--price", "1.50")["cost_per_job_usd"] == 12.0
     out = run_json("cost", "--gpu", "H100 SXM", "--hours", "3", "--price", "3.50")
-    assert out["cost_per_job_usd"] == 10.5 and out["gpu"] == "h100-sxm5-80gb" and out["price"]["provider"] == "given"
+    assert out["cost_per_job_usd"] == 10.5 and out["gpu"] == "h100-sxm5-80gb" and out["price"]["source"] == "given"
 
 
 def test_cost_parts_by_hand_via_cli():
@@ -144,14 +144,14 @@ def test_cost_parts_by_hand_via_cli():
     assert out["usd_per_million_tokens"] == pytest.approx(0.145)
 
 
-def test_cost_default_price_is_latest_in_data():
-    from gpuplan import data
+def test_cost_default_price_is_the_market_median_with_its_basis():
+    from gpuplan import prices
 
-    latest = data.latest_price("a100-sxm4-80gb")
+    market = prices.resolve("a100-sxm4-80gb")
     out = run_json("cost", "--gpu", "a100-sxm4-80gb", "--hours", "8")
-    assert out["price"]["usd_per_gpu_hour"] == latest["usd_per_gpu_hour"]
-    assert out["price"]["source_id"] == latest["source_id"]
-    assert out["cost_per_job_usd"] == pytest.approx(8 * latest["usd_per_gpu_hour"])
+    assert out["price"] == market
+    assert set(out["price"]) >= {"basis", "low_usd", "high_usd", "n_providers"}
+    assert out["cost_per_job_usd"] == pytest.approx(8 * market["usd_per_gpu_hour"])
 
 
 def test_cost_table_output():

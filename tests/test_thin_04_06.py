@@ -168,12 +168,10 @@ def test_mlperf_long_form():
     assert long.to_dict() == {"observed": 0.55, "predicted": 0.6, "ideal": 0.5}
 
 
-def test_hourly_prices_given_wins_else_data():
+def test_hourly_prices_given_wins_else_data(market_by_hand):
     prices = scaling.hourly_prices([A100, H100], {H100: ("h100_usd_per_hour", 4.0)}, provider=None)
     assert prices[H100] == 4.0
-    # the newest A100 on-demand row of any provider, read from the CSV
-    newest = max(csv_latest_per_provider(A100).values(), key=lambda row: row[:2])
-    assert prices[A100] == pytest.approx(newest[2])
+    assert prices[A100] == pytest.approx(market_by_hand(A100)[0])  # the market median, worked out from the CSV
     with pytest.raises(InputError, match="^h100_usd_per_hour: must be >= 0"):
         scaling.hourly_prices([H100], {H100: ("h100_usd_per_hour", -1.0)})
 
