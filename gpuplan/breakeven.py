@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gpuplan.cost import _out, cost_per_job, price_info
+from gpuplan.cost import _out, cost_per_job, price_info, usd_per_useful_gpu_hour
 from gpuplan.validators import PLAUSIBLE, check_range as _check
 from gpuplan.errors import InputError
 
@@ -36,9 +36,7 @@ DEFAULT_USD_PER_KWH = 0.10
 DEFAULT_YEARS = 3.0
 
 
-def _rate(price: Any, utilization: Any, reruns_per_100: Any) -> Any:
-    """Effective USD per useful GPU-hour: price / utilization × (1 + reruns/100) (see module docstring)."""
-    return price / utilization * (1.0 + reruns_per_100 / 100.0)
+_rate = usd_per_useful_gpu_hour  # the one cost rule (gpuplan.cost)
 
 
 def _validate_pair(price_a, price_b, utilization_a, utilization_b, reruns_a, reruns_b) -> None:

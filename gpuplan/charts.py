@@ -91,12 +91,40 @@ def memory_breakdown(components: pd.DataFrame, capacities: pd.DataFrame, *,
 def cost_expression(runtime: str = "datum.runtime_hours", price: str = "price",
                     utilization: str = "utilization", reruns: str = "reruns_per_100",
                     gpu_count: str = "datum.gpu_count") -> str:
-    """The cost of one finished job as a Vega expression:
-    ``runtime_hours × gpu_count × usd_per_gpu_hour / utilization × (1 + reruns_per_100 / 100)``.
+    """The cost of one finished job as a Vega expression: ``runtime_hours × gpu_count ×`` the rate of
+    :func:`gpuplan.cost.usd_per_useful_gpu_hour` (generated from that function, not retyped).
 
     Source: the break-even worksheet in "H100 vs A100 for AI Video Generation" (HappyHorse, 2026-04):
-    runtime × hourly price, adjusted for utilization and failed runs. Same formula as gpuplan.cost."""
-    return f"{runtime} * {gpu_count} * {price} / {utilization} * (1 + {reruns} / 100)"
+    runtime × hourly price, adjusted for utilization and failed runs."""
+    from gpuplan.cost import usd_per_useful_gpu_hour
+
+    rate = usd_per_useful_gpu_hour(VegaTerm(price), VegaTerm(utilization), VegaTerm(reruns))
+    return f"{runtime} * {gpu_count} * {rate}"
+
+
+class VegaTerm:
+    """A Vega expression under construction: arithmetic on terms (and numbers) builds the expression text, so a
+    formula written once in Python can be emitted for a chart."""
+
+    def __init__(self, text: str):
+        self.text = str(text)
+
+    def _op(self, op: str, other, reverse: bool = False) -> "VegaTerm":
+        other = other.text if isinstance(other, VegaTerm) else repr(float(other)).removesuffix(".0")
+        left, right = (other, self.text) if reverse else (self.text, other)
+        return VegaTerm(f"({left} {op} {right})")
+
+    def __add__(self, other): return self._op("+", other)  # noqa: E704
+    def __radd__(self, other): return self._op("+", other, True)  # noqa: E704
+    def __sub__(self, other): return self._op("-", other)  # noqa: E704
+    def __rsub__(self, other): return self._op("-", other, True)  # noqa: E704
+    def __mul__(self, other): return self._op("*", other)  # noqa: E704
+    def __rmul__(self, other): return self._op("*", other, True)  # noqa: E704
+    def __truediv__(self, other): return self._op("/", other)  # noqa: E704
+    def __rtruediv__(self, other): return self._op("/", other, True)  # noqa: E704
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _price_params(prices: dict[str, float], max_usd: float) -> tuple[list, str]:

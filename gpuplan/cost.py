@@ -66,6 +66,14 @@ def _out(x: Any) -> Any:
 _check = check_range  # kept for the modules that still import it by this name
 
 
+def usd_per_useful_gpu_hour(usd_per_gpu_hour: Any, utilization: Any, reruns_per_100: Any) -> Any:
+    """The one cost rule: what an hour of *useful* GPU time costs, price / utilization × (1 + reruns/100).
+    cost_per_job's compute + reruns equal runtime_hours × gpus × this rate; breakeven compares the two GPUs'
+    rates; charts.cost_expression is this function evaluated on Vega expression terms. Written with plain
+    arithmetic only, so it works on floats, arrays, Series and :class:`gpuplan.charts.VegaTerm` alike."""
+    return usd_per_gpu_hour / utilization * (1.0 + reruns_per_100 / 100.0)
+
+
 def cost_per_job(
     *,
     runtime_hours: Any,
