@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 VENDOR       := book/_static/vendor
 VENDOR_STAMP := $(VENDOR)/VERSIONS
 
-.PHONY: help venv data test book notebooks vendor bench clean
+.PHONY: help venv data test lint book notebooks vendor bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ $(GPU_HARNESS_STAMP): $(STAMP) bench/gpu/requirements-cpu.txt
 
 test: $(STAMP) $(GPU_HARNESS_STAMP) $(VENDOR_STAMP) ## Run the whole test suite, with nbval on the committed notebooks
 	$(PY) -m pytest tests/ notebooks/ --nbval --nbval-sanitize-with tests/sanitize.cfg --ignore-glob='*/tests/*.ipynb'
+
+lint: $(STAMP) ## Lint the package, tests and benchmarks with ruff (rules in pyproject.toml)
+	$(PY) -m ruff check gpuplan tests bench
 
 # Vega, Vega-Lite (exactly altair.VEGALITE_VERSION), Vega-Embed and MathJax for offline pages, from the npm
 # registry (node/npm): book/_static/vendor/ is gitignored and rebuilt when requirements.txt (altair) changes.
