@@ -260,15 +260,35 @@ def bench_sweep(runs: int) -> list[str]:
     return lines + [""]
 
 
+# ---- serving SLA search (gpuplan.serving_search, issue 12) --------------------------------------------------
+def bench_serving(runs: int) -> list[str]:
+    from gpuplan import serving_fit, serving_search
+
+    serving_fit.fit_efficiency()  # the MLPerf fit is cached per data hash; time it once, apart
+    cases = [("llama-3.1-70b", 1024, 256, 30.0), ("gpt-oss-120b", 1024, 1024, 20.0), ("deepseek-r1", 1024, 1024, 50.0)]
+    lines = ["## Serving SLA search", "", "gpuplan.serving_search.sla_search over every GPU with a price × tp 1-8 × "
+             "precision × KV dtype × concurrency (2,048 log-spaced points up to the most that fit), after the "
+             "MLPerf efficiency fit is cached.", "",
+             "| model | input/output tokens | TPOT target | configurations | search |", "|---|---|---|---|---|"]
+    for model, inp, out, tpot in cases:
+        found = serving_search.sla_search(model, input_tokens=inp, output_tokens=out, tpot_ms=tpot)
+        result = timed(lambda: serving_search.sla_search(model, input_tokens=inp, output_tokens=out, tpot_ms=tpot), runs)
+        lines.append(f"| {model} | {inp}/{out} | {tpot:g} ms | {found['configurations']:,} | {fmt(result, 3)} |")
+    serving_fit._table.cache_clear()
+    fit = timed(lambda: (serving_fit._table.cache_clear(), serving_fit.fit_efficiency()), runs)
+    return lines + ["", f"The MLPerf efficiency fit itself (uncached): {fmt(fit, 2)}.", ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median; >= 3)")
-    parser.add_argument("--only", default="book,notebooks,grid,sweep", help="comma-separated parts to run")
+    parser.add_argument("--only", default="book,notebooks,grid,sweep,serving", help="comma-separated parts to run")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
-    parts = {"book": bench_book, "notebooks": bench_notebooks, "grid": bench_grid, "sweep": bench_sweep}
+    parts = {"book": bench_book, "notebooks": bench_notebooks, "grid": bench_grid, "sweep": bench_sweep,
+             "serving": bench_serving}
     chosen = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = [p for p in chosen if p not in parts]
     if unknown:

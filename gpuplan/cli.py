@@ -295,7 +295,7 @@ def memory_command(
 def runtime_command(
     model: str | None = MODEL_OPTION,
     params: str | None = PARAMS_OPTION,
-    task: str = typer.Option("pretrain", "--task", help="pretrain, finetune or inference."),
+    task: str = typer.Option("pretrain", "--task", help="pretrain, finetune or lora (inference: `gpuplan serve`)."),
     tokens: str = typer.Option(..., "--tokens", help="Tokens to process, e.g. 1e9 or 1B."),
     gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias."),
     gpus: int = typer.Option(1, "--gpus", help="GPUs (scaling taken as linear; see `gpuplan scale`)."),
@@ -307,6 +307,9 @@ def runtime_command(
     """Hours for a job (low / median / high from the fitted MFU band), GPU-hours and the MFU used."""
     from gpuplan import runtime
 
+    if task == "inference":  # batch-1 decoding over-states the cost of serving 10-100x: the serving model prices it
+        raise InputError("--task", "inference is priced by the serving model (batching, TTFT/TPOT, $ per million "
+                                   "tokens): gpuplan serve --model M --gpu G --tp N --input-tokens I --output-tokens O")
     arch = _architecture(model, params)
     gpu_id = resolve_gpu("--gpu", gpu)
     with options(task="--task", tokens="--tokens", gpus="--gpus", precision="--precision", mfu="--mfu", seq="--seq",
@@ -464,6 +467,74 @@ def rent_vs_buy_command(
                     raise InputError(option, "required without --gpu (or give --gpu to take it from the data)")
             result = rent_vs_buy(purchase, tdp, pue, usd_per_kwh, hosting, years, utilization, cloud_price)
     emit(result, as_json, title="rent vs buy (per GPU)")
+
+
+# ------------------------------------------------------------------------------------------------------ serve
+@app.command("serve")
+def serve_command(
+    model: str | None = MODEL_OPTION,
+    params: str | None = PARAMS_OPTION,
+    layers: int | None = typer.Option(None, "--layers", help="Transformer layers (with --params)."),
+    hidden: int | None = typer.Option(None, "--hidden", help="Hidden size (with --params)."),
+    heads: int | None = typer.Option(None, "--heads", help="Attention heads (with --params)."),
+    kv_heads: int | None = typer.Option(None, "--kv-heads", help="KV heads (GQA; default: --heads)."),
+    head_dim: int | None = typer.Option(None, "--head-dim", help="Head dimension (default: hidden / heads)."),
+    vocab: int | None = typer.Option(None, "--vocab", help="Vocabulary size (embeddings)."),
+    gpu: str | None = typer.Option(None, "--gpu", help="GPU id or alias (without it, --tpot-ms/--ttft-ms search "
+                                   "every GPU of the table)."),  # fmt: skip
+    tp: int | None = typer.Option(None, "--tp", help="Tensor-parallel GPUs per replica: 1, 2, 4 or 8 (default 1; "
+                                  "the SLA search tries all)."),  # fmt: skip
+    input_tokens: int = typer.Option(1024, "--input-tokens", help="Prompt tokens per request."),
+    output_tokens: int = typer.Option(256, "--output-tokens", help="Generated tokens per request."),
+    concurrency: str = typer.Option("max", "--concurrency", help="Requests in flight, or max (the most that fit)."),
+    precision: str | None = typer.Option(None, "--precision", help="Weights: bf16, fp8, fp4, int8, int4 (weight-only) "
+                                         "(default bf16; the SLA search tries all)."),  # fmt: skip
+    kv_dtype: str | None = typer.Option(None, "--kv-dtype", help="KV cache: bf16, fp8 or fp4 (default fp8 with "
+                                        "fp8/fp4 weights, else bf16)."),  # fmt: skip
+    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour of --gpu (default: the cost "
+                                       "module's price rule)."),  # fmt: skip
+    tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="SLA search: time per output token <= this."),
+    ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="SLA search: time to first token <= this."),
+    top: int = typer.Option(10, "--top", help="SLA search: rows of the ranked table shown."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Serving: tokens/s per GPU and per user, TTFT, TPOT, max concurrency and $ per million tokens (low/high from
+    the MLPerf-fitted efficiency band); with --tpot-ms/--ttft-ms the cheapest configuration meeting them."""
+    from gpuplan import serving, serving_search
+
+    arch = _architecture(model, params, layers=layers, hidden_size=hidden, attention_heads=heads, kv_heads=kv_heads,
+                         head_dim=head_dim, vocab_size=vocab)  # fmt: skip
+    gpu_id = resolve_gpu("--gpu", gpu) if gpu is not None else None
+    names = dict(model="--model", tp="--tp", precision="--precision", kv_dtype="--kv-dtype", price="--price",
+                 concurrency="--concurrency", input_tokens="--input-tokens", output_tokens="--output-tokens",
+                 tpot_ms="--tpot-ms", ttft_ms="--ttft-ms", gpu="--gpu", params_total="--params", layers="--layers",
+                 hidden_size="--hidden", attention_heads="--heads", kv_heads="--kv-heads", head_dim="--head-dim")  # fmt: skip
+    with options(**names):
+        spec = serving.model_spec(arch)
+        if tpot_ms is None and ttft_ms is None:
+            if gpu_id is None:
+                raise InputError("--gpu", "required (or give --tpot-ms/--ttft-ms to search every GPU)")
+            conc = "max" if concurrency.strip().lower() == "max" else parse_count("--concurrency", concurrency)
+            result = serving.serve(spec, gpu_id, tp=1 if tp is None else tp, input_tokens=input_tokens,
+                                   output_tokens=output_tokens, concurrency=conc, precision=precision or "bf16",
+                                   kv_dtype=kv_dtype, price=price)  # fmt: skip
+            emit(result, as_json, title=f"serving {result['model']} on {result['tp']} × {gpu_id}")
+            return
+        if price is not None and gpu_id is None:
+            raise InputError("--price", "prices one GPU: give --gpu with it (the search prices every GPU from the data)")
+        if concurrency.strip().lower() != "max":
+            raise InputError("--concurrency", "the SLA search tries every concurrency up to the most that fit: drop it")
+        found = serving_search.sla_search(spec, input_tokens=input_tokens, output_tokens=output_tokens, tpot_ms=tpot_ms,
+                                          ttft_ms=ttft_ms, gpus=gpu_id, tp=tp, precision=precision,
+                                          kv_dtypes=(kv_dtype,) if kv_dtype else ("bf16", "fp8"),
+                                          prices={gpu_id: price} if price is not None else None)  # fmt: skip
+    ranked = found["ranked"].head(parse_count("--top", str(top)))
+    if not as_json:
+        ranked = ranked[["gpu_id", "tp", "precision", "kv_dtype", "concurrency", "tpot_ms", "ttft_ms",
+                         "output_tokens_per_s_per_gpu", "usd_per_million_output_tokens"]]
+    emit({"meets": found["meets"], "message": found["message"], "configurations": found["configurations"],
+          "cheapest": found["cheapest"], "fastest": found["fastest"], "ranked": ranked}, as_json,
+         title=f"SLA search for {spec.name}")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------- book (engineer 5)
