@@ -115,14 +115,16 @@ def test_latest_price_keeps_history_and_picks_newest():
 
 
 def test_price_performance_hand_calculation():
-    # Lambda 1x H100 SXM on-demand $3.78 (2026-05-07); dense BF16 989.4 TFLOPS = 0.9894 PFLOP/s; 3.35 TB/s; 80 GB
+    # Lambda 1x H100 SXM on-demand $4.29 (silybench gpu_prices.csv, checked 2026-09-25; the newest Lambda row);
+    # dense BF16 989.4 TFLOPS = 0.9894 PFLOP/s; 3.35 TB/s; 80 GB
     row = data.query(
         "SELECT * FROM price_performance WHERE gpu_id = ? AND provider = 'Lambda' AND kind = 'on-demand'",
         ["h100-sxm5-80gb"],
     ).iloc[0]
-    assert row["usd_per_dense_pflop_hour"] == pytest.approx(3.78 / 0.9894)  # 3.8205
-    assert row["usd_per_tbps_hour"] == pytest.approx(3.78 / 3.35)  # 1.1284
-    assert row["usd_per_gb_hour"] == pytest.approx(3.78 / 80)  # 0.04725
+    assert row["usd_per_gpu_hour"] == 4.29 and pd.Timestamp(row["date_observed"]) == pd.Timestamp("2026-09-25")
+    assert row["usd_per_dense_pflop_hour"] == pytest.approx(4.29 / 0.9894)  # 4.3360
+    assert row["usd_per_tbps_hour"] == pytest.approx(4.29 / 3.35)  # 1.2806
+    assert row["usd_per_gb_hour"] == pytest.approx(4.29 / 80)  # 0.053625
 
 
 def test_latest_price_errors():
