@@ -311,3 +311,42 @@ def table(df: pd.DataFrame, formats: dict[str, str] | None = None, *, caption: s
     Column headers should carry units (rename columns before calling)."""
     styler = Table(df, uuid=name).hide(axis="index").format(formats or {}, na_rep="—")
     return styler.set_caption(caption) if caption else styler
+
+
+# ---- serving (notebook 07, gpuplan.serving_search) -----------------------------------------------------------
+def serving_frontier(df: pd.DataFrame, *, title: str, target_tps_per_user: float | None = None) -> alt.LayerChart:
+    """Throughput against interactivity: one line per GPU (column ``gpu``) of output tokens/s per GPU against
+    tokens/s per user (the Pareto frontier of gpuplan.serving_search.pareto; both axes log). Click a GPU in the
+    legend to pick it out (the others fade). ``target_tps_per_user`` draws the SLA as a vertical rule."""
+    pick = alt.selection_point(fields=["gpu"], bind="legend", name="gpu_pick")
+    tooltip = ["gpu", "tp", "precision", "kv_dtype", "concurrency"] + [
+        alt.Tooltip(f"{c}:Q", format=".3~g") for c in _fields(df, ["tokens_per_s_per_user", "output_tokens_per_s_per_gpu",
+                                                                 "tpot_ms", "ttft_ms", "usd_per_million_output_tokens"])]
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("tokens_per_s_per_user:Q", title="tokens/s per user (1 / TPOT, log)", scale=alt.Scale(type="log")),
+        y=alt.Y("output_tokens_per_s_per_gpu:Q", title="output tokens/s per GPU (log)", scale=alt.Scale(type="log")),
+        color=alt.Color("gpu:N", title="GPU (click to pick)", legend=alt.Legend(labelLimit=400)),
+        order="tokens_per_s_per_user:Q",
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+        tooltip=tooltip,
+    ).add_params(pick)
+    layers = [lines]
+    if target_tps_per_user:
+        rule = pd.DataFrame({"tokens_per_s_per_user": [float(target_tps_per_user)]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="black").encode(
+            x="tokens_per_s_per_user:Q", tooltip=[alt.Tooltip("tokens_per_s_per_user:Q", title="target", format=".3~g")]))
+    return alt.layer(*layers, title=title, width=WIDTH, height=340)
+
+
+def serving_cost_bars(df: pd.DataFrame, *, title: str, value: str = "usd_per_million_output_tokens",
+                      value_title: str = "USD per million output tokens") -> alt.Chart:
+    """Horizontal bars of $ per million tokens per GPU (column ``gpu``), cheapest first, one colour per
+    ``model`` when the frame has that column; the tooltip names the configuration behind each bar."""
+    color = alt.Color("model:N", title="model") if "model" in df.columns else alt.Undefined
+    offset = alt.YOffset("model:N") if "model" in df.columns else alt.Undefined
+    tooltip = _fields(df, ["model", "gpu", "tp", "precision", "kv_dtype", "concurrency"]) + [
+        alt.Tooltip(f"{c}:Q", format=".3~g") for c in _fields(df, [value, "tpot_ms", "ttft_ms",
+                                                                 "output_tokens_per_s_per_gpu", "usd_per_gpu_hour"])]
+    return alt.Chart(df, title=title, width=WIDTH).mark_bar().encode(
+        y=alt.Y("gpu:N", title=None, sort=alt.EncodingSortField(value, op="min", order="ascending")),
+        yOffset=offset, x=alt.X(f"{value}:Q", title=value_title), color=color, tooltip=tooltip)

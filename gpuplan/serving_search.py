@@ -149,3 +149,35 @@ def sla_search(model, *, input_tokens: int, output_tokens: int, tpot_ms: float |
         message = f"{len(ranked):,} of {len(frame):,} configurations meet {target}; the cheapest is {_describe(ranked.iloc[0])}"
     return {"meets": not ranked.empty, "message": message, "cheapest": None if ranked.empty else ranked.iloc[0].to_dict(),
             "fastest": fastest, "ranked": ranked, "frontier": pareto(frame), "configurations": len(frame)}
+
+
+# ---- tables of notebook 07 -----------------------------------------------------------------------------------
+def best_per_gpu(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The cheapest configuration of each GPU in a ranked (cheapest-first) frame, cheapest GPU first."""
+    return ranked.drop_duplicates("gpu_id").reset_index(drop=True)
+
+
+def thin(frontier: pd.DataFrame, points: int = 40) -> pd.DataFrame:
+    """At most ``points`` frontier rows per GPU, log-spaced in tokens/s per user (for a chart small enough to
+    embed); the slowest and fastest points of each GPU are kept."""
+    parts = []
+    for _, g in frontier.groupby("gpu_id", sort=True):
+        g = g.sort_values("tokens_per_s_per_user", kind="stable").reset_index(drop=True)
+        picks = np.unique(np.round(np.geomspace(1, len(g), min(points, len(g)))).astype(int) - 1)
+        parts.append(g.iloc[picks])
+    return pd.concat(parts).reset_index(drop=True) if parts else frontier
+
+
+def compare_gpus(models, *, prices: dict[str, float], baseline: str, **search) -> pd.DataFrame:
+    """The cheapest configuration meeting the target on each GPU of ``prices`` for each of ``models``: one row per
+    (model, GPU) with the :data:`COLUMNS`, ``model`` and ``vs_baseline`` (its $ per million output tokens ÷ the
+    baseline GPU's; NaN when the baseline meets nothing). GPUs that meet nothing are left out."""
+    baseline = data.resolve_gpu(baseline)
+    rows = []
+    for model in models:
+        found = sla_search(model, gpus=list(prices), prices=prices, **search)
+        best = best_per_gpu(found["ranked"]).assign(model=serving.model_spec(model).name)
+        base = best.loc[best["gpu_id"] == baseline, "usd_per_million_output_tokens"]
+        best["vs_baseline"] = best["usd_per_million_output_tokens"] / (base.iloc[0] if len(base) else np.nan)
+        rows.append(best)
+    return pd.concat(rows).reset_index(drop=True)

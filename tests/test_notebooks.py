@@ -25,7 +25,8 @@ from gpuplan.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01_data_tour", "02_memory_planning", "03_cost_per_task", "04_breakeven", "05_scaling", "06_claims_check"]
+NAMES = ["01_data_tour", "02_memory_planning", "03_cost_per_task", "04_breakeven", "05_scaling", "06_claims_check",
+         "07_serving"]
 PAPERMILL = str(Path(sys.executable).with_name("papermill"))
 
 
@@ -191,6 +192,7 @@ CHANGED = {
     "04_breakeven": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
     "05_scaling": {"params_billions": 70.0, "gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb"], "gpu_count": 256},
     "06_claims_check": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
+    "07_serving": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "output_tokens": 512},
 }
 
 
