@@ -99,7 +99,7 @@ class ModelSpec:
     sliding_window_layers: int | None = None
 
     @classmethod
-    def from_model(cls, name: str) -> "ModelSpec":
+    def from_model(cls, name: str) -> ModelSpec:
         """A row of the models table (unknown name -> InputError naming 'model')."""
         row = data.model(name)
         if row.get("family") != "llm":
@@ -352,7 +352,7 @@ def serve(model, gpu: str, *, tp: int = 1, input_tokens: int = 1024, output_toke
     (default: :func:`gpuplan.serving_fit.efficiency` for the GPU). Every throughput, latency and cost figure
     comes with ``_low``/``_high`` from the efficiency band. Raises InputError naming the option that is wrong
     (weights that do not fit name ``tp``)."""
-    from gpuplan import serving_fit
+    from gpuplan import serving_fit  # noqa: PLC0415 - serving_fit imports this module (the fit runs the model)
 
     spec = model_spec(model)
     hw = hardware(gpu)

@@ -140,7 +140,7 @@ def _table(data_hash: str) -> tuple[pd.DataFrame, np.ndarray]:
     rows = mlperf_rows()
     curves = np.vstack([_curve(row) for row in rows.itertuples(index=False)])
     eta, capped = [], []
-    for value, curve in zip(rows["per_gpu"], curves):
+    for value, curve in zip(rows["per_gpu"], curves, strict=True):
         above = np.nonzero(curve >= value)[0]
         if len(above) == 0:
             eta.append(1.0)
@@ -194,7 +194,7 @@ def efficiency(gpu_id: str) -> dict:
 def _predict(curves: np.ndarray, etas: np.ndarray) -> np.ndarray:
     """Tokens/s per GPU of each result (row of ``curves``) at its η (log-linear interpolation on the grid)."""
     logs = np.log(ETA_GRID)
-    return np.array([np.interp(np.log(e), logs, c) if np.isfinite(e) else np.nan for c, e in zip(curves, etas)])
+    return np.array([np.interp(np.log(e), logs, c) if np.isfinite(e) else np.nan for c, e in zip(curves, etas, strict=True)])
 
 
 def _with_predictions(rows: pd.DataFrame, curves: np.ndarray, fits: list) -> pd.DataFrame:
