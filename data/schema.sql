@@ -171,6 +171,30 @@ SELECT lp.price_id, lp.gpu_id, g.name, lp.provider, lp.kind, lp.date_observed, l
 FROM latest_prices lp JOIN gpus g USING (gpu_id)
 WHERE lp.kind <> 'purchase';
 
+-- Published pretraining runs (GPU type, tokens, GPU-hours) for the production-goodput calibration
+-- (gpuplan.goodput): GPU-hours as reported, or GPUs x wall days when only those are published
+-- (hours_basis). Llama-family and MPT rows are the independent check, never fitted.
+CREATE TABLE training_runs (
+    run_id      VARCHAR PRIMARY KEY CHECK (regexp_full_match(run_id, '[a-z0-9][a-z0-9.-]*')),
+    name        VARCHAR NOT NULL,
+    family      VARCHAR NOT NULL CHECK (regexp_full_match(family, '[a-z0-9-]+')),
+    gpu_id      VARCHAR NOT NULL REFERENCES gpus (gpu_id),
+    gpu_count   INTEGER CHECK (gpu_count > 0 AND gpu_count <= 1000000),
+    params      BIGINT NOT NULL CHECK (params >= 1000000 AND params <= 100000000000000),
+    tokens      DOUBLE NOT NULL CHECK (tokens >= 1e9 AND tokens <= 1e15),
+    layers      INTEGER CHECK (layers > 0 AND layers <= 1000),
+    hidden_size INTEGER CHECK (hidden_size > 0 AND hidden_size <= 1000000),
+    seq_len     INTEGER CHECK (seq_len > 0 AND seq_len <= 10000000),
+    gpu_hours   DOUBLE CHECK (gpu_hours > 0 AND gpu_hours <= 1e9),
+    wall_days   DOUBLE CHECK (wall_days > 0 AND wall_days <= 3650),
+    hours_basis VARCHAR NOT NULL CHECK (hours_basis IN ('reported', 'approximate', 'gpus-x-days')),
+    precision   VARCHAR,
+    source_id   VARCHAR NOT NULL REFERENCES sources (source_id),
+    notes       VARCHAR,
+    CHECK ((hours_basis = 'gpus-x-days') = (gpu_hours IS NULL)),
+    CHECK (hours_basis <> 'gpus-x-days' OR (gpu_count IS NOT NULL AND wall_days IS NOT NULL))
+);
+
 -- How price catalogs name GPUs (gpuplan.prices.load_catalog): a SkyPilot catalog's AcceleratorName, optionally
 -- narrowed by an InstanceType LIKE pattern (rows with a pattern are tried first), -> gpu_id. An empty gpu_id
 -- means "deliberately not mapped" (the catalog's rows do not state a form factor the GPU table can match).

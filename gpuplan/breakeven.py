@@ -116,6 +116,7 @@ def breakeven(
     utilization_b: float = 1.0,
     reruns_a: float = 0,
     reruns_b: float = 0,
+    workload: dict | None = None,
 ) -> dict:
     """Break-even speedup of GPU `b` over GPU `a`, set against the observed speedup band for `task`.
 
@@ -126,7 +127,10 @@ def breakeven(
     None: all but microbenchmarks). Returns dict(a, b, task, price_a, price_b, price_a_source, price_b_source,
     breakeven_speedup, observed_speedup={low, median, high} or None when no benchmark pairs, observed_pairs
     (count), breakeven_price_b (B's tying price at the median observed speedup, or None), verdict, pairs
-    (DataFrame of the benchmark pairs used)).
+    (DataFrame of the benchmark pairs used)). With `workload` (keyword arguments of
+    gpuplan.speedup.workload_speedup, e.g. {"params": 7e9, "task": "pretrain", "precision": "fp8"}) also
+    workload_speedup (that workload's roofline speedup) and workload_verdict (the break-even against it); the
+    observed band stays beside it as evidence.
     """
     from gpuplan import data, runtime
 
@@ -162,7 +166,21 @@ def breakeven(
         else breakeven_price_b(pa, median, utilization_a, utilization_b, reruns_a, reruns_b),
         "verdict": verdict(s_star, low, median, high, a=gpu_a, b=gpu_b),
         "pairs": band["pairs"],
+        **_workload_part(gpu_a, gpu_b, workload, s_star),
     }
+
+
+def _workload_part(gpu_a: str, gpu_b: str, workload: dict | None, s_star: float) -> dict:
+    """workload_speedup / workload_verdict of a `breakeven` result (empty without a workload)."""
+    if workload is None:
+        return {}
+    from gpuplan.speedup import workload_speedup
+
+    speed = workload_speedup(gpu_a, gpu_b, **workload)["speedup"]
+    cheaper, sign = (gpu_b, ">") if speed > s_star else (gpu_a, "<") if speed < s_star else ("neither", "=")
+    return {"workload_speedup": speed,
+            "workload_verdict": f"{cheaper} is cheaper per job for this workload (roofline speedup {speed:.2f}x "
+                                f"{sign} break-even {s_star:.2f}x)"}
 
 
 def rent_vs_buy(

@@ -45,7 +45,7 @@ DB_NAME = "gpuplan.duckdb"
 DB_PATH = DATA_DIR / DB_NAME
 SCHEMA_FILE = "schema.sql"
 # Load order: referenced tables first.
-TABLES = ("sources", "gpus", "spec_values", "prices", "benchmarks", "models", "catalog_names")
+TABLES = ("sources", "gpus", "spec_values", "prices", "benchmarks", "models", "training_runs", "catalog_names")
 
 _TYPE_WORDS = {
     "DOUBLE": "a number",

@@ -128,11 +128,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
+from gpuplan import assumptions as _assumptions
+from gpuplan import data
 from gpuplan.errors import InputError
 
 GIB = 2**30
@@ -176,6 +179,12 @@ _STATE_SOURCE = "16: ZeRO, arXiv 1910.02054; 18: stas00 and the EleutherAI cookb
 MAX_BATCH_SEARCH = 1 << 20
 MAX_CONTEXT_SEARCH = 1 << 24
 MAX_GPUS_SEARCH = 1 << 16
+#: largest image/video side and frame count accepted (a guard against typos and overflow)
+MAX_PIXELS_SIDE = 1 << 17
+
+#: ZeRO-Offload / ZeRO-Infinity choices of ``memory_estimate(offload=...)`` (DeepSpeed ``offload_optimizer`` and
+#: ``offload_param`` to the CPU)
+OFFLOADS = ("optimizer", "optimizer+params")
 
 
 def bytes_to_gib(n_bytes: float) -> float:
@@ -260,6 +269,7 @@ class Architecture:
     vae_temporal_factor: int | None = None
     patch_size: int | None = None
     mlp: str | None = None
+    activation_bytes_per_sample: float | None = None
 
     def __post_init__(self) -> None:
         if _missing(self.params_total) or isinstance(self.params_total, bool) or not self.params_total > 0:
@@ -281,13 +291,25 @@ class Architecture:
         if self.kv_heads is None and self.attention_heads is not None:
             object.__setattr__(self, "kv_heads", self.attention_heads)
         if self.head_dim is None and self.hidden_size is not None and self.attention_heads is not None:
+            if self.hidden_size % self.attention_heads:
+                raise InputError("attention_heads", f"must divide hidden_size={self.hidden_size} when head_dim is not "
+                                                    f"given (got {self.attention_heads}; head_dim would be "
+                                                    f"{self.hidden_size / self.attention_heads:g})")
             object.__setattr__(self, "head_dim", self.hidden_size // self.attention_heads)
+        if self.kv_heads is not None and self.attention_heads is not None and self.attention_heads % self.kv_heads:
+            raise InputError("kv_heads", f"must divide attention_heads={self.attention_heads} (grouped-query attention "
+                                         f"shares each KV head among heads/kv_heads query heads; got {self.kv_heads})")
+        if self.kv_heads is not None and self.attention_heads is None:
+            raise InputError("kv_heads", "needs attention_heads")
+        value = self.activation_bytes_per_sample
+        if _missing(value):
+            object.__setattr__(self, "activation_bytes_per_sample", None)
+        elif isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1e15:
+            raise InputError("activation_bytes_per_sample", f"must be a number of bytes > 0 (got {value!r})")
 
     @classmethod
-    def from_model(cls, name_or_id: str) -> "Architecture":
+    def from_model(cls, name_or_id: str) -> Architecture:
         """Read a row of the ``models`` table through ``gpuplan.data.model`` (unknown name → InputError)."""
-        from gpuplan import data
-
         row = dict(data.model(name_or_id))
         keep = {f.name for f in fields(cls)} - {"name", "tied_embeddings"}
         values = {k: (None if _missing(v) else v) for k, v in row.items() if k in keep}
@@ -305,6 +327,17 @@ class Architecture:
         if self.vocab_size is None or self.hidden_size is None:
             return 0.0
         return float(self.vocab_size * self.hidden_size * (1 if self.tied_embeddings else 2))
+
+    @property
+    def largest_layer_params(self) -> float:
+        """Parameters of the largest single module, the one ZeRO-3 gathers whole (DeepSpeed's
+        ``largest_layer_params``): the embedding or output head ``vocab × hidden`` when the vocab is known, else the
+        largest weight matrix of a block — an MLP matrix ``hidden × ffn`` (4·hidden when ffn is unknown) or
+        ``hidden²``. Without a transformer shape: 0 (unknown)."""
+        if self.hidden_size is None:
+            return 0.0
+        h = self.hidden_size
+        return float(max(self.vocab_size * h if self.vocab_size else 0, h * (self.ffn_size or 4 * h), h * h))
 
     def kv_cache_bytes_per_token(self, kv_dtype: str = "bf16") -> float:
         """2 (K and V) × layers × kv_heads × head_dim × bytes (stas00 inference/README.md)."""
@@ -341,8 +374,8 @@ def latent_tokens(frames: int | None, height: int, width: int, *, spatial_factor
     ceil(width / spatial_factor / patch_size)``. The VAE compresses space by ``spatial_factor`` (e.g. 8) and time
     by ``temporal_factor`` (e.g. 4 for causal video VAEs, where 4k+1 frames give k+1 latent frames), then the
     transformer patchifies by ``patch_size`` (e.g. 2). Images: ``frames=None`` or 1."""
-    frames = 1 if frames is None else _whole("frames", frames)
-    height, width = _whole("height", height), _whole("width", width)
+    frames = 1 if frames is None else _whole("frames", frames, 1, MAX_PIXELS_SIDE)
+    height, width = _whole("height", height, 1, MAX_PIXELS_SIDE), _whole("width", width, 1, MAX_PIXELS_SIDE)
     spatial_factor = _whole("vae_spatial_factor", spatial_factor)
     temporal_factor = _whole("vae_temporal_factor", temporal_factor)
     patch_size = _whole("patch_size", patch_size)
@@ -477,7 +510,10 @@ def activation_parts(arch: Architecture, *, batch: int, seq: int, bytes_per_valu
     per_layer = layer_activation_bytes(arch, batch=b, seq=s, bytes_per_value=B, flash_attention=flash_attention)
     vocab = arch.vocab_size or 0
     if not training:
-        return {"stored_layers": 0.0, "working_layer": s * b * h * (16 * B + 2), "logits": 4.0 * b * vocab}
+        # eager attention at inference materialises the scores and their softmax, B bytes each (Korthikanti's
+        # 2·a·s²·b + 2·a·s²·b at B = 2, without the training-only dropout mask); FlashAttention keeps neither
+        scores = 0.0 if flash_attention else 2 * B * arch.attention_heads * s * s * b
+        return {"stored_layers": 0.0, "working_layer": s * b * h * (16 * B + 2) + scores, "logits": 4.0 * b * vocab}
     logits = (4 + (B if B < 4 else 0)) * b * s * vocab
     if checkpointing:
         return {"stored_layers": B * s * b * h * L, "working_layer": per_layer, "logits": logits}
@@ -498,6 +534,7 @@ class MemoryEstimate:
     assumptions: list[str] = field(default_factory=list)
     trainable_params: int = 0
     tokens: int = 0
+    cpu_bytes_per_node: int = 0
 
     @property
     def per_gpu_bytes(self) -> int:
@@ -509,10 +546,11 @@ class MemoryEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: components (bytes), per_gpu_bytes, total_bytes, gpus, trainable_params, tokens,
-        inputs, assumptions."""
+        cpu_bytes_per_node (host RAM the ZeRO offload needs per node; 0 without offload), inputs, assumptions."""
         return {"components": dict(self.components), "per_gpu_bytes": self.per_gpu_bytes,
                 "total_bytes": self.total_bytes, "gpus": self.gpus, "trainable_params": self.trainable_params,
-                "tokens": self.tokens, "inputs": dict(self.inputs), "assumptions": list(self.assumptions)}
+                "tokens": self.tokens, "cpu_bytes_per_node": self.cpu_bytes_per_node, "inputs": dict(self.inputs),
+                "assumptions": list(self.assumptions)}
 
     def components_frame(self, workload: str | None = None) -> pd.DataFrame:
         """Long table for charts: workload, component, component_order, bytes, gib, gb (per GPU)."""
@@ -522,13 +560,49 @@ class MemoryEstimate:
         return pd.DataFrame(rows)
 
 
+def zero_offload_states(states: dict[str, float], *, trainable: float, frozen_bytes: float, largest_layer: float,
+                        weight_bytes: float, act_bytes: float, cpu_state_bytes: float, gpus: int, gpus_per_node: int,
+                        zero_stage: int, offload: str | None, buffer_factor: float) -> tuple[dict[str, float], float]:
+    """GPU model-state bytes per GPU and CPU bytes per node with ZeRO-3's gathered layer and ZeRO offload,
+    following DeepSpeed's ``estimate_zero2_model_states_mem_needs`` / ``estimate_zero3_model_states_mem_needs``
+    (deepspeed/runtime/zero/stage_1_and_2.py, stage3.py; docs "Memory Requirements"):
+
+    - ZeRO-3 gathers one whole layer at a time: + ``largest_layer`` params of weights and of gradients in the
+      compute dtype (``act_bytes`` each; DeepSpeed's ``4 · largest_layer_params`` in fp16).
+    - ``offload="optimizer"`` (ZeRO-Offload): master weights, optimizer states and fp32 gradients live on the CPU
+      (``cpu_state_bytes`` per trainable parameter: 16 for AdamW). GPU keeps the half-precision weights — all of
+      them up to stage 2 (DeepSpeed ``2 · P``), its shard at stage 3 (``2 · P / N``) — and no persistent
+      gradients. CPU per node: stage ≤ 2 ``P · max(4 · N, cpu_state_bytes) · buffer``; stage 3
+      ``P · cpu_state_bytes / nodes · buffer`` (DeepSpeed's zero_init=1 case).
+    - ``offload="optimizer+params"`` (ZeRO-Infinity to CPU, stage 3 only): the weights go too; the GPU holds only
+      the gathered layer; CPU ``P · (cpu_state_bytes + weight_bytes) / nodes · buffer`` (DeepSpeed's 18).
+    A frozen base (LoRA) stays on the GPU unless its parameters are offloaded. ``buffer`` = DeepSpeed's
+    ``additional_buffer_factor`` (1.5)."""
+    nodes = math.ceil(gpus / gpus_per_node)
+    gathered = largest_layer * act_bytes if zero_stage == 3 else 0.0
+    cpu = 0.0
+    if offload is None:
+        out = dict(states)
+    elif offload == "optimizer":
+        shard = gpus if zero_stage == 3 else 1
+        out = {"weights": (frozen_bytes + trainable * weight_bytes) / shard, "gradients": 0.0, "optimizer": 0.0}
+        cpu = trainable * (cpu_state_bytes / nodes if zero_stage == 3 else max(4 * gpus, cpu_state_bytes))
+    else:
+        out = {"weights": 0.0, "gradients": 0.0, "optimizer": 0.0}
+        cpu = (trainable * (cpu_state_bytes + weight_bytes) + frozen_bytes) / nodes
+    out["weights"] += gathered
+    out["gradients"] += gathered
+    return out, cpu * buffer_factor
+
+
 def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precision: str | None = None,
                     optimizer: str = "adamw", batch: int = 1, seq: int = 2048, checkpointing: bool = False,
                     gpus: int = 1, zero_stage: int = 0, lora_rank: int = 16,
                     lora_targets: Iterable[str] | str = ("q", "k", "v", "o"), kv_dtype: str | None = None,
                     context: int | None = None, frames: int | None = None, height: int | None = None,
                     width: int | None = None, adam_bytes: int = 18, flash_attention: bool = True,
-                    overhead_bytes: int | None = None) -> MemoryEstimate:
+                    overhead_bytes: int | None = None, offload: str | None = None, gpus_per_node: int = 8,
+                    cpu_buffer_factor: float | None = None) -> MemoryEstimate:
     """Bytes per component per GPU for one workload (formulas and sources in the module docstring).
 
     ``arch``: an Architecture or a model name/id of the ``models`` table. ``mode``: inference, lora, qlora,
@@ -537,7 +611,14 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
     KV cache per sequence (inference; default ``seq``). ``frames``/``height``/``width`` replace ``seq`` by latent
     tokens for diffusion/video models. ``gpus``: data-parallel count (training, sharded by ``zero_stage`` 0-3)
     or tensor-parallel degree (inference). ``adam_bytes``: 16 or 18, the mixed-precision AdamW convention.
-    ``overhead_bytes``: framework/CUDA constant, default ``CUDA_CONTEXT_BYTES``.
+    ``overhead_bytes``: framework/CUDA constant, default ``CUDA_CONTEXT_BYTES``. ``flash_attention=False``
+    (eager attention) adds the materialised attention scores, in training and at inference.
+    ``offload``: None, "optimizer" (ZeRO-Offload) or "optimizer+params" (ZeRO-Infinity to CPU, needs
+    ``zero_stage=3``), training only, see :func:`zero_offload_states`; ZeRO-3 adds the gathered largest layer;
+    ``gpus_per_node`` sets the node count for ``cpu_bytes_per_node``; ``cpu_buffer_factor`` defaults to
+    DeepSpeed's 1.5. Models without a transformer shape (CNN/UNet: no ``layers``) take their activations from
+    ``Architecture.activation_bytes_per_sample`` × batch (a measured size, from the models table when it has
+    one) — never from an invented transformer shape.
     """
     if isinstance(arch, str):
         arch = Architecture.from_model(arch)
@@ -545,9 +626,17 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
     precision = _choice("precision", precision or DEFAULT_PRECISION[mode], PRECISIONS)
     optimizer = _choice("optimizer", optimizer, OPTIMIZERS)
     adam_bytes = _choice("adam_bytes", adam_bytes, ADAM_BYTES)
-    batch = _whole("batch", batch)
-    seq = _whole("seq", seq)
+    batch = _whole("batch", batch, 1, MAX_BATCH_SEARCH)
+    seq = _whole("seq", seq, 1, MAX_CONTEXT_SEARCH)
     gpus = _whole("gpus", gpus, 1, MAX_GPUS_SEARCH)
+    gpus_per_node = _whole("gpus_per_node", gpus_per_node, 1, 4096)
+    if offload is not None:
+        offload = _choice("offload", offload, OFFLOADS)
+    if cpu_buffer_factor is None:
+        cpu_buffer_factor = float(_assumptions.value("deepspeed_buffer_factor"))
+    elif isinstance(cpu_buffer_factor, bool) or not isinstance(cpu_buffer_factor, numbers.Real) \
+            or not 1 <= cpu_buffer_factor <= 10:
+        raise InputError("cpu_buffer_factor", f"must be a number 1..10, got {cpu_buffer_factor!r}")
     zero_stage = _whole("zero_stage", zero_stage, 0, 3)
     lora_rank = _whole("lora_rank", lora_rank)
     overhead = CUDA_CONTEXT_BYTES if overhead_bytes is None else _whole("overhead_bytes", overhead_bytes, 0)
@@ -559,6 +648,11 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
         raise InputError("precision", f"mode=qlora quantizes the frozen base: use int4 or int8, not {precision}")
     if training and (context is not None or kv_dtype is not None):
         raise InputError("context" if context is not None else "kv_dtype", "only applies to mode=inference")
+    if offload is not None and not training:
+        raise InputError("offload", "only applies to training (mode full, lora or qlora)")
+    if offload == "optimizer+params" and zero_stage != 3:
+        raise InputError("offload", f"optimizer+params offloads the weights too: it needs zero_stage 3 "
+                                    f"(got {zero_stage})")
     if kv_dtype is not None:
         kv_dtype = _choice("kv_dtype", kv_dtype, PRECISIONS)
     act_bytes = 4.0 if precision == "fp32" else 2.0
@@ -607,18 +701,43 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
     if training and gpus > 1:
         assumptions.append(f"ZeRO stage {zero_stage} over {gpus} data-parallel GPUs (Rajbhandari et al. "
                            "arXiv 1910.02054)")
+    cpu_bytes = 0.0
+    if training and (offload is not None or zero_stage == 3):
+        adapter_precision = precision if mode == "full" else ("fp32" if precision == "fp32" else "bf16")
+        per = training_bytes_per_param(adapter_precision, optimizer, adam_bytes)
+        frozen = model_weight_bytes(arch, precision) if mode in ("lora", "qlora") else 0.0
+        states, cpu_bytes = zero_offload_states(
+            states, trainable=trainable, frozen_bytes=frozen, largest_layer=arch.largest_layer_params,
+            weight_bytes=per["weights"], act_bytes=act_bytes, cpu_state_bytes=per["optimizer"] + 4.0, gpus=gpus,
+            gpus_per_node=gpus_per_node, zero_stage=zero_stage, offload=offload, buffer_factor=cpu_buffer_factor)
+        if zero_stage == 3:
+            assumptions.append(f"ZeRO-3 gathers the largest layer ({arch.largest_layer_params:,.0f} params) for "
+                               "weights and gradients (DeepSpeed estimate_zero3_model_states_mem_needs)")
+        if offload:
+            assumptions.append(f"offload {offload} to the CPU: {bytes_to_gib(cpu_bytes):.1f} GiB per node of "
+                               f"{gpus_per_node} GPUs (DeepSpeed ZeRO-Offload/Infinity estimators, buffer factor "
+                               f"{cpu_buffer_factor:g})")
 
-    parts = activation_parts(arch, batch=batch, seq=tokens, bytes_per_value=act_bytes,
-                             checkpointing=checkpointing and training, flash_attention=flash_attention,
-                             training=training)
-    assumptions.append("activations per Korthikanti et al. 2022 (arXiv 2205.05198)"
-                       + (", per-layer count redone for a gated-MLP/RMSNorm block (ffn "
-                          f"{arch.ffn_size}): "
-                          f"{layer_activation_bytes(arch, bytes_per_value=act_bytes) / arch.hidden_size:g}"
-                          " bytes per token and hidden unit" if training and arch.mlp == "gated" else "")
-                       + (", full activation checkpointing" if checkpointing and training else "")
-                       + ("" if flash_attention else ", attention scores materialised (no FlashAttention)")
-                       + ("; logits per stas00 training/performance/README.md" if arch.vocab_size else ""))
+    if arch.layers is None and arch.activation_bytes_per_sample is not None:
+        parts = {"measured": arch.activation_bytes_per_sample * batch}
+        assumptions.append(f"activations {bytes_to_gib(arch.activation_bytes_per_sample):.2f} GiB per sample "
+                           f"(measured size of {arch.name}, not a transformer formula) × batch {batch}")
+    elif arch.layers is None and arch.family != "llm":
+        raise InputError("activation_bytes_per_sample", f"model {arch.name!r} has no transformer shape (e.g. a UNet) "
+                                                        "and no measured activation size in the models table; "
+                                                        "give Architecture(activation_bytes_per_sample=...)")
+    else:
+        parts = activation_parts(arch, batch=batch, seq=tokens, bytes_per_value=act_bytes,
+                                 checkpointing=checkpointing and training, flash_attention=flash_attention,
+                                 training=training)
+        assumptions.append("activations per Korthikanti et al. 2022 (arXiv 2205.05198)"
+                           + (", per-layer count redone for a gated-MLP/RMSNorm block (ffn "
+                              f"{arch.ffn_size}): "
+                              f"{layer_activation_bytes(arch, bytes_per_value=act_bytes) / arch.hidden_size:g}"
+                              " bytes per token and hidden unit" if training and arch.mlp == "gated" else "")
+                           + (", full activation checkpointing" if checkpointing and training else "")
+                           + ("" if flash_attention else ", attention scores materialised (no FlashAttention)")
+                           + ("; logits per stas00 training/performance/README.md" if arch.vocab_size else ""))
 
     kv = 0.0
     if not training and arch.family == "llm":
@@ -639,9 +758,13 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
               "gpus": gpus, "zero_stage": zero_stage, "lora_rank": lora_rank if mode in ("lora", "qlora") else None,
               "lora_targets": list(_lora_targets(lora_targets)) if mode in ("lora", "qlora") else None,
               "kv_dtype": kv_dtype, "frames": frames, "height": height, "width": width, "adam_bytes": adam_bytes,
-              "flash_attention": bool(flash_attention), "overhead_bytes": overhead}
+              "flash_attention": bool(flash_attention), "overhead_bytes": overhead, "offload": offload,
+              "gpus_per_node": gpus_per_node}
+    if not all(math.isfinite(v) for v in [*components.values(), cpu_bytes]):
+        raise InputError("batch", "is too large: the memory is not a finite number")
     return MemoryEstimate(components={k: math.ceil(v) for k, v in components.items()}, gpus=gpus, inputs=inputs,
-                          assumptions=assumptions, trainable_params=trainable, tokens=tokens)
+                          assumptions=assumptions, trainable_params=trainable, tokens=tokens,
+                          cpu_bytes_per_node=math.ceil(cpu_bytes))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -660,8 +783,6 @@ def _gpu_capacity(gpu: str | int | float) -> tuple[str, int]:
         if not gpu > 0:
             raise InputError("capacity_bytes", f"must be > 0, got {gpu!r}")
         return f"{bytes_to_gb(gpu):g} GB", int(gpu)
-    from gpuplan import data
-
     row = data.gpu(data.resolve_gpu(gpu))
     if _missing(row.get("memory_gb")):
         raise InputError("gpu", f"{row.get('gpu_id', gpu)} has no memory_gb in the gpus table")
@@ -672,8 +793,6 @@ def fit_table(estimate: MemoryEstimate, gpus_df: pd.DataFrame | None = None) -> 
     """One row per GPU of the ``gpus`` table (or ``gpus_df``): gpu_id, name, memory_gb, capacity_bytes
     (memory_gb × 10^9), per_gpu_bytes, fits, headroom_bytes (negative when it does not fit), headroom_gib."""
     if gpus_df is None:
-        from gpuplan import data
-
         gpus_df = data.gpus()
     out = gpus_df[["gpu_id", "name", "memory_gb"]].copy()
     out["capacity_bytes"] = (out["memory_gb"].astype("Float64") * GB).round().astype("Int64")
@@ -778,168 +897,14 @@ def min_gpus(arch: Architecture | str, gpu: str | int | float, *, upper: int = M
     return GpuCountAnswer(n, label, stage, est.per_gpu_bytes, cap, message)
 
 
-# --------------------------------------------------------------------------------------------------------------
-# validation against public worked numbers
+# -------------------------------------------------------------- re-exports of gpuplan.memory_tables (PEP 562)
+_TABLE_NAMES = ('VALIDATION_ARCHS', '_ZERO', '_PEFT', '_STAS_INF', '_STAS_ACT', 'validation_cases', 'mode_comparison',
+                'capacity_groups', 'fit_summary', 'limits', 'limits_frame', 'VRAM_RULE_CASES', 'vram_rule_check')
 
 
-#: Architectures of the validation cases, from each model's Hugging Face config.json; params computed from the
-#: config (the test recomputes them independently).
-VALIDATION_ARCHS = {
-    # https://huggingface.co/bigscience/T0_3B/blob/main/config.json (T5 v1.1 LM-adapted XL): d_model 2048,
-    # d_ff 5120, d_kv 64, num_heads 32, num_layers 24 (+24 decoder), vocab 32128, untied head.
-    # Modelled as its encoder (see module docstring).
-    "T0_3B": Architecture(params_total=2_849_757_184, layers=24, hidden_size=2048, attention_heads=32,
-                          head_dim=64, vocab_size=32128, ffn_size=5120, name="bigscience/T0_3B"),
-    # https://huggingface.co/bigscience/mt0-xxl/blob/main/config.json (mT5-XXL): d_model 4096, d_ff 10240,
-    # d_kv 64, num_heads 64, num_layers 24 (+24 decoder), vocab 250112, untied head.
-    "mt0-xxl": Architecture(params_total=12_921_057_280, layers=24, hidden_size=4096, attention_heads=64,
-                            head_dim=64, vocab_size=250112, ffn_size=10240, name="bigscience/mt0-xxl"),
-    # https://huggingface.co/bigscience/bloomz-7b1/blob/main/config.json: hidden 4096, n_layer 30, n_head 32,
-    # vocab 250880, tied embeddings.
-    "bloomz-7b1": Architecture(params_total=7_069_016_064, layers=30, hidden_size=4096, attention_heads=32,
-                               vocab_size=250880, ffn_size=16384, tied_embeddings=True, name="bigscience/bloomz-7b1"),
-    # https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json: hidden 4096, 32 layers, 32 heads,
-    # 8 KV heads, intermediate 14336, vocab 128256, untied.
-    "Llama-3.1-8B": Architecture(params_total=8_030_261_248, layers=32, hidden_size=4096, attention_heads=32,
-                                 kv_heads=8, head_dim=128, vocab_size=128256, ffn_size=14336,
-                                 name="meta-llama/Llama-3.1-8B"),
-}
+def __getattr__(name: str):
+    if name in _TABLE_NAMES:
+        from gpuplan import memory_tables  # noqa: PLC0415 (memory_tables imports this module)
 
-_ZERO = "Rajbhandari et al. 2019, ZeRO, arXiv 1910.02054, Figure 1"
-_PEFT = "huggingface/peft README, GPU memory table (A100 80GB; examples: fp32, batch 8, max_length 64)"
-_STAS_INF = "stas00/ml-engineering inference/README.md (KV cache)"
-_STAS_ACT = "stas00/ml-engineering training/performance/README.md (activation example, bf16, b=1, s=32768)"
-
-
-def validation_cases() -> pd.DataFrame:
-    """The model against public worked numbers: case, source, reference, model, unit, error_pct, note.
-    ``error_pct`` = (model - reference) / reference × 100. Explanations of errors > 15 % are in the module
-    docstring (and ``note``)."""
-    rows: list[dict[str, Any]] = []
-
-    def add(case: str, source: str, reference: float, model: float, unit: str, note: str = "") -> None:
-        rows.append({"case": case, "source": source, "reference": reference, "model": model, "unit": unit,
-                     "error_pct": (model - reference) / reference * 100, "note": note})
-
-    for stage, ref in zip(range(4), (120, 31.4, 16.6, 1.9)):
-        states = model_state_bytes(7.5e9, precision="fp16", adam_bytes=16, gpus=64, zero_stage=stage)
-        add(f"7.5B model states, 64 GPUs, ZeRO stage {stage}", _ZERO, ref, bytes_to_gb(sum(states.values())), "GB",
-            "16-byte mixed-precision Adam convention")
-
-    peft = dict(batch=8, seq=64, flash_attention=False, overhead_bytes=0, lora_rank=8)
-    t0 = VALIDATION_ARCHS["T0_3B"]
-    add("T0_3B full fine-tune, fp32 AdamW", _PEFT, 47.14,
-        bytes_to_gb(memory_estimate(t0, mode="full", precision="fp32", **{k: v for k, v in peft.items()
-                                                                          if k != "lora_rank"}).per_gpu_bytes),
-        "GB", "encoder-decoder modelled as its encoder; summing components is conservative")
-    add("T0_3B LoRA r=8 (q, v), fp32", _PEFT, 14.4,
-        bytes_to_gb(memory_estimate(t0, mode="lora", precision="fp32", lora_targets=("q", "v"),
-                                    **peft).per_gpu_bytes), "GB")
-    add("mt0-xxl LoRA r=8 (q, v), fp32", _PEFT, 56,
-        bytes_to_gb(memory_estimate(VALIDATION_ARCHS["mt0-xxl"], mode="lora", precision="fp32",
-                                    lora_targets=("q", "v"), **peft).per_gpu_bytes), "GB")
-    add("bloomz-7b1 LoRA r=8 (query_key_value), fp32", _PEFT, 32,
-        bytes_to_gb(memory_estimate(VALIDATION_ARCHS["bloomz-7b1"], mode="lora", precision="fp32",
-                                    lora_targets=("q", "k", "v"), **peft).per_gpu_bytes), "GB")
-
-    llama = VALIDATION_ARCHS["Llama-3.1-8B"]
-    add("Llama-3.1-8B KV cache per token, bf16", _STAS_INF, 0.131,
-        llama.kv_cache_bytes_per_token("bf16") / 1e6, "MB")
-    act = dict(batch=1, seq=32768, bytes_per_value=2)
-    ckpt = activation_parts(llama, checkpointing=True, **act)
-    full = activation_parts(llama, checkpointing=False, **act)
-    add("Llama-3.1-8B layer inputs kept with checkpointing", _STAS_ACT, 8, bytes_to_gib(ckpt["stored_layers"]),
-        "GiB")
-    korthikanti = ("gated block (SwiGLU, RMSNorm, GQA): 24.5 copies of the hidden state per layer saved for "
-                   "backward (Korthikanti's GPT count: 17); stas00's 28 is a peak that includes temporaries")
-    add("Llama-3.1-8B one layer's working memory", _STAS_ACT, 7, bytes_to_gib(ckpt["working_layer"]), "GiB",
-        korthikanti)
-    add("Llama-3.1-8B all layers without checkpointing", _STAS_ACT, 224, bytes_to_gib(full["stored_layers"]),
-        "GiB", korthikanti)
-    return pd.DataFrame(rows)
-
-
-# ---- tables of notebook 02 (memory planning) -------------------------------------------------------------------
-MODES = ("inference", "lora", "qlora", "full")
-
-
-def mode_comparison(model: str, mode: str, **options: Any) -> tuple[MemoryEstimate, pd.DataFrame]:
-    """The chosen workload and the same model in the other :data:`MODES` (same batch, length and shape;
-    ``options`` go to :func:`memory_estimate`; ``precision`` only to the chosen mode, the others take their
-    own default). Returns (the chosen estimate, long components frame of all four: workload labelled
-    'model · mode', the chosen one first and marked '(chosen)')."""
-    chosen = memory_estimate(model, mode=mode, **options)
-    others = {k: v for k, v in options.items() if k != "precision"}
-    workloads = {f"{model} · {mode} (chosen)": chosen} | {
-        f"{model} · {m}": memory_estimate(model, mode=m, **others) for m in MODES if m != mode}
-    parts = pd.concat([est.components_frame(label) for label, est in workloads.items()], ignore_index=True)
-    return chosen, parts
-
-
-def capacity_groups(gpus_df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per distinct GPU capacity (the rules drawn on the memory chart): capacity_gib (the vendor's
-    label read as 10^9 bytes, in GiB), name ('n GPU(s), A, B'), gpu (the label, e.g. '80 GB')."""
-    from gpuplan import data
-
-    if gpus_df is None:
-        gpus_df = data.gpus()
-    caps = gpus_df.assign(capacity_gib=gpus_df["memory_gb"] * GB / GIB, short=data.short_name(gpus_df["name"]))
-    groups = caps.groupby("capacity_gib", as_index=False)["short"].agg(lambda n: f"{len(n)} GPU(s), " + ", ".join(n))
-    return groups.rename(columns={"short": "name"}).assign(
-        gpu=lambda f: (f["capacity_gib"] * GIB / GB).map("{:.0f} GB".format))
-
-
-def fit_summary(fits: pd.DataFrame) -> pd.DataFrame:
-    """:func:`fit_table` for a reader: GPU, capacity (GB), needed (GiB), fits, headroom (GiB)."""
-    from gpuplan import data
-
-    return pd.DataFrame({"GPU": data.short_name(fits["name"]), "capacity (GB)": fits["memory_gb"],
-                         "needed (GiB)": fits["per_gpu_bytes"] / GIB, "fits": fits["fits"],
-                         "headroom (GiB)": fits["headroom_gib"]})
-
-
-def limits(model: str, gpu: str, *, batch: int, seq: int, mode: str = "inference", zero_stage: int = 3,
-           **options: Any) -> dict[str, Any]:
-    """On one ``gpu``: max_batch (at ``seq``), max_context (at ``batch``; None unless an LLM), min_gpus (this
-    workload; ZeRO ``zero_stage`` when training) and min_gpus_full (a full bf16 fine-tune at batch 1 with that
-    stage) — :func:`max_batch`, :func:`max_context`, :func:`min_gpus`. ``options``: precision,
-    checkpointing, frames, height, width (None values are dropped)."""
-    from gpuplan import data
-
-    options = {k: v for k, v in options.items() if v is not None} | {"mode": mode}
-    family = data.model(model)["family"]
-    training = {"zero_stage": zero_stage} if mode != "inference" else {}
-    return {
-        "max_batch": max_batch(model, gpu, seq=seq, **options),
-        "max_context": max_context(model, gpu, batch=batch, **options) if family == "llm" else None,
-        "min_gpus": min_gpus(model, gpu, batch=batch, seq=seq, **options, **training),
-        "min_gpus_full": min_gpus(model, gpu, **(options | {"mode": "full", "precision": "bf16"}), batch=1,
-                                  seq=seq, zero_stage=zero_stage),
-    }
-
-
-def limits_frame(answers: dict[str, Any], zero_stage: int) -> pd.DataFrame:
-    """:func:`limits` as question/answer rows for a reader."""
-    longest = answers["max_context"]
-    return pd.DataFrame({
-        "question": ["largest batch per GPU", "longest context (tokens)", "GPUs needed (this workload)",
-                     f"GPUs needed for a full bf16 fine-tune, batch 1, ZeRO-{zero_stage}"],
-        "answer": [f"{answers['max_batch']:,}", f"{longest:,}" if longest is not None else "n/a (not an LLM)",
-                   answers["min_gpus"].message, answers["min_gpus_full"].message]})
-
-
-#: (mode, precision) pairs checked against the HappyHorse article's VRAM rules (April 2026: >= 12 GB for basic
-#: inference, 24 GB+ comfortable for training)
-VRAM_RULE_CASES = (("inference", "bf16"), ("inference", "fp8"), ("lora", "bf16"), ("qlora", "int4"))
-
-
-def vram_rule_check(model: str, *, frames: int, height: int, width: int) -> pd.DataFrame:
-    """Memory per GPU of one clip (``frames`` ignored for non-video models) of ``model`` in each of
-    :data:`VRAM_RULE_CASES`, with activation checkpointing: workload, mode, precision, per_gpu_gib."""
-    from gpuplan import data
-
-    shape = dict(frames=frames if data.model(model)["family"] == "video" else None, height=height, width=width)
-    return pd.DataFrame([{"workload": f"{model} · {m} · {p}", "mode": m, "precision": p,
-                          "per_gpu_gib": bytes_to_gib(memory_estimate(model, mode=m, precision=p, checkpointing=True,
-                                                                      **shape).per_gpu_bytes)}
-                         for m, p in VRAM_RULE_CASES])
+        return getattr(memory_tables, name)
+    raise AttributeError(f"module 'gpuplan.memory' has no attribute {name!r}")

@@ -36,6 +36,16 @@ Formulas and their sources (see ../shared/reference/formulas.md §6):
   the fit mixed both kinds of run: it under-stated plain runs by up to 1/4 and, with a 4/3 on top, would have
   counted the recomputation twice for checkpointed ones.)
 
+- Goodput (the share of a production run's wall time that advances training: failures and restarts, checkpoint
+  saves, evaluation, stragglers, data stalls) is separate from MFU: ``hours = FLOPs / (GPUs · peak · MFU) /
+  goodput``. The default for training tasks is a *production* run, the goodput calibrated on published GPU-hours
+  of public pretraining runs (:func:`gpuplan.goodput.production_goodput`, leave-one-out error on the calibration
+  page; the cited bottom-up terms are in :mod:`gpuplan.assumptions`); ``goodput=1`` gives the benchmark-style
+  number (MFU alone, as the MosaicML tables measure it).
+
+The MFU fit lives in :mod:`gpuplan.mfu` and the observed speedup bands in :mod:`gpuplan.speedup`; ``fit_mfu``,
+``default_mfu``, ``mfu_observations`` and ``speedup_band`` are re-exported here.
+
 Known disagreement kept visible: the MPT MFU values use each GPU's own peak, so "A100 MFU looks higher"
 (MosaicML's own note) — an H100 reaches more FLOP/s at a lower MFU.
 """
@@ -45,7 +55,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import pandas as pd
 
@@ -64,25 +73,6 @@ PEAK_COLUMN = {
 #: bytes per weight for the memory-bound decode estimate (stas00 inference/README.md, formulas.md §1)
 WEIGHT_BYTES = {"fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1}
 TASKS = ("pretrain", "finetune", "inference", "lora")
-
-#: Activation checkpointing of the MosaicML benchmark runs, from the "Activation Checkpointing" column of the
-#: same llm-foundry tables (their HFU = MFU × 4/3 exactly when it is True), keyed by
-#: (model, gpu_id, gpu_count, precision, seq). Runs not listed are taken as run without checkpointing.
-MPT_ACTIVATION_CHECKPOINTING = {
-    ("mpt-7b", "h100-sxm5-80gb", 8, "bf16", 2048): False,    # MFU 46.44, HFU 46.44
-    ("mpt-13b", "h100-sxm5-80gb", 8, "bf16", 2048): False,   # 39.79 / 39.79
-    ("mpt-30b", "h100-sxm5-80gb", 8, "bf16", 2048): True,    # 38.11 / 50.82
-    ("mpt-70b", "h100-sxm5-80gb", 64, "bf16", 2048): True,   # 42.57 / 56.76
-    ("mpt-7b", "a100-sxm4-80gb", 8, "bf16", 2048): False,    # 64.23 / 64.23
-    ("mpt-13b", "a100-sxm4-80gb", 8, "bf16", 2048): False,   # 59.57 / 59.57
-    ("mpt-30b", "a100-sxm4-80gb", 8, "bf16", 2048): True,    # 55.3 / 73.74
-    ("mpt-70b", "a100-sxm4-80gb", 64, "bf16", 2048): True,   # 53.33 / 71.1
-    ("mpt-7b", "a100-sxm4-40gb", 8, "bf16", 2048): True,     # 50.92 / 67.89
-    ("mpt-13b", "a100-sxm4-40gb", 8, "bf16", 2048): True,    # 43.94 / 58.58
-    ("mpt-70b", "a100-sxm4-40gb", 64, "bf16", 2048): True,   # 35.87 / 47.82
-    ("mpt-3b", "h100-sxm5-80gb", 8, "fp8", 2048): False,     # 27.7 / 27.7
-}
-#: Executed FLOPs with full activation checkpointing relative to without: one more forward (2 of 6 parts)
 CHECKPOINTING_FACTOR = 4 / 3
 
 _PRECISION_RE = re.compile(r"\b(fp32|tf32|bf16|fp16|fp8|int8)\b")
@@ -99,8 +89,46 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
+#: upper bounds of the shape arguments (a guard against typos and overflow, far above any real model)
+MAX_SHAPE = {"layers": 10_000, "hidden_size": 10_000_000, "seq": 100_000_000}
+
+
+def _dim(name: str, value) -> int | None:
+    """None stays None; else a whole number in 1..MAX_SHAPE[name] (InputError naming the field)."""
+    if value is None:
+        return None
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) \
+        and float(value).is_integer() and 1 <= value <= MAX_SHAPE[name]
+    if not ok:
+        raise InputError(name, f"must be a whole number 1..{MAX_SHAPE[name]:,} (got {value!r})")
+    return int(value)
+
+
+def _shape(layers, hidden_size, seq) -> tuple[int, int, int] | None:
+    """The validated (layers, hidden, seq) when all three are given, None when none is; a partial shape or a
+    bad value (0, negative, fractional, huge) is an InputError naming the field."""
+    dims = {"layers": _dim("layers", layers), "hidden_size": _dim("hidden_size", hidden_size),
+            "seq": _dim("seq", seq)}
+    given = [k for k, v in dims.items() if v is not None]
+    if not given:
+        return None
+    if len(given) < 3:
+        missing = next(k for k, v in dims.items() if v is None)
+        raise InputError(missing, f"the attention term needs layers, hidden_size and seq together (got only "
+                                  f"{', '.join(given)})")
+    return dims["layers"], dims["hidden_size"], dims["seq"]
+
+
+def _finite(name: str, value: float) -> float:
+    """A result that overflowed (inf/nan from absurd inputs) -> InputError naming the input, never a null."""
+    if not math.isfinite(value):
+        raise InputError(name, "is too large: the result is not a finite number")
+    return value
+
+
 def attention_flops_per_token(layers: int, hidden_size: int, seq: int) -> float:
     """Forward attention-score FLOPs per token, ``4·L·d·s`` = llm-foundry's ``attn_flops_per_seq / seq``."""
+    layers, hidden_size, seq = _shape(layers, hidden_size, seq)
     return 4.0 * layers * hidden_size * seq
 
 
@@ -113,9 +141,10 @@ def training_flops_per_token(params: float, *, layers=None, hidden_size=None, se
     params = _positive("params", params)
     passes = 3 + (1 if checkpointing else 0)  # forward, backward (two), recomputed forward
     flops = 2.0 * params * (passes - (1 if lora else 0))
-    if layers and hidden_size and seq:
-        flops += passes * attention_flops_per_token(layers, hidden_size, seq)
-    return flops
+    shape = _shape(layers, hidden_size, seq)
+    if shape:
+        flops += passes * attention_flops_per_token(*shape)
+    return _finite("params", flops)
 
 
 def training_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None,
@@ -126,15 +155,16 @@ def training_flops(params: float, tokens: float, *, layers=None, hidden_size=Non
     ``D·(6·P + 16·L·d·s)``."""
     per_token = training_flops_per_token(params, layers=layers, hidden_size=hidden_size, seq=seq,
                                          checkpointing=checkpointing, lora=lora)
-    return per_token * _positive("tokens", tokens)
+    return _finite("tokens", per_token * _positive("tokens", tokens))
 
 
 def prefill_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None) -> float:
     """Forward-only FLOPs: ``2·P`` per token (+ ``4·L·d·s`` attention when given) — one third of training."""
     flops = 2.0 * _positive("params", params)
-    if layers and hidden_size and seq:
-        flops += attention_flops_per_token(layers, hidden_size, seq)
-    return flops * _positive("tokens", tokens)
+    shape = _shape(layers, hidden_size, seq)
+    if shape:
+        flops += attention_flops_per_token(*shape)
+    return _finite("tokens", flops * _positive("tokens", tokens))
 
 
 def decode_seconds_per_token(weight_bytes: float, kv_bytes: float, bandwidth_gbps: float) -> float:
@@ -193,269 +223,34 @@ def model_architecture(name) -> tuple[float, int, int] | None:
     return None
 
 
-# ------------------------------------------------------------------------------------------------ MFU fit
+
+# ------------------------------------------------------------- re-exports (gpuplan.mfu, gpuplan.speedup)
 def mfu_observations() -> pd.DataFrame:
-    """One row per LLM-training throughput benchmark (unit tokens/s per GPU) whose model architecture is
-    known: the MFU it implies by the llm-foundry formula, and the MFU printed in its notes (if any).
+    """:func:`gpuplan.mfu.mfu_observations` (the MosaicML rows and the MFU each implies)."""
+    from gpuplan import mfu  # noqa: PLC0415 (gpuplan.mfu imports this module)
 
-    Columns: benchmark_id, gpu_id, model, gpu_count, precision, seq, params, tokens_per_s_per_gpu,
-    flops_per_token, peak_tflops, mfu, published_mfu, activation_checkpointing
-    (``MPT_ACTIVATION_CHECKPOINTING``), hfu (hardware FLOPs utilisation: mfu × 4/3 with checkpointing).
-    """
-    bench = data.benchmarks()
-    unit = bench["unit"].str.lower().str.replace(" ", "")
-    rows = bench[(bench["task_type"] == "training") & unit.str.startswith("tokens/s") & unit.str.contains("gpu")]
-    out = []
-    for row in rows.itertuples(index=False):
-        arch = model_architecture(row.model)
-        precision = normalize_precision(row.precision)
-        text = " ".join(str(x) for x in (row.workload, row.scenario, row.notes) if isinstance(x, str))
-        seq = _SEQ_RE.search(text)
-        if arch is None or precision is None or seq is None:
-            continue
-        params, layers, hidden = arch
-        try:
-            peak = peak_flops(row.gpu_id, precision)
-        except InputError:
-            continue
-        fpt = training_flops_per_token(params, layers=layers, hidden_size=hidden, seq=int(seq.group(1)))
-        published = _MFU_NOTE_RE.search(row.notes or "") if isinstance(row.notes, str) else None
-        ckpt = MPT_ACTIVATION_CHECKPOINTING.get(
-            (str(row.model).strip().lower(), row.gpu_id, int(row.gpu_count), precision, int(seq.group(1))), False)
-        mfu = fpt * float(row.value) / peak
-        out.append({
-            "benchmark_id": row.benchmark_id, "gpu_id": row.gpu_id, "model": row.model,
-            "gpu_count": row.gpu_count, "precision": precision, "seq": int(seq.group(1)), "params": params,
-            "tokens_per_s_per_gpu": float(row.value), "flops_per_token": fpt, "peak_tflops": peak / 1e12,
-            "mfu": mfu,
-            "published_mfu": float(published.group(1)) / 100 if published else float("nan"),
-            "activation_checkpointing": ckpt, "hfu": mfu * (CHECKPOINTING_FACTOR if ckpt else 1.0),
-        })
-    return pd.DataFrame(out)
-
-
-def _mamf_ratios() -> pd.DataFrame:
-    """Achievable matmul TFLOPS (stas00 MAMF rows) / dense peak, per (gpu_id, precision)."""
-    bench = data.benchmarks()
-    rows = bench[(bench["task_type"] == "microbenchmark") & bench["unit"].str.upper().eq("TFLOPS")
-                 & bench["metric"].str.contains("matmul", case=False)]
-    out = []
-    for row in rows.itertuples(index=False):
-        precision = normalize_precision(row.precision)
-        try:
-            peak = peak_flops(row.gpu_id, precision) / 1e12
-        except InputError:
-            continue
-        out.append({"gpu_id": row.gpu_id, "precision": precision, "mamf_ratio": float(row.value) / peak})
-    frame = pd.DataFrame(out, columns=["gpu_id", "precision", "mamf_ratio"])
-    return frame.groupby(["gpu_id", "precision"], as_index=False)["mamf_ratio"].max()
-
-
-@lru_cache(maxsize=4)
-def _fit_mfu_cached(data_hash: str) -> pd.DataFrame:
-    obs = mfu_observations()
-    gpus = data.gpus()
-    arch = dict(zip(gpus["gpu_id"], gpus["architecture"].fillna("").str.split().str[0]))
-    peaks = gpus.set_index("gpu_id")[list(PEAK_COLUMN.values())]
-    rows: dict[tuple[str, str], dict] = {}
-
-    # 1. direct fit: median of the MPT rows' hardware utilisation (HFU: MFU × 4/3 for the runs that recomputed
-    #    activations, so that every row counts the FLOPs its GPUs executed); band = min..max; error = how far
-    #    the one fitted value is from each row's own (= the relative error of the tokens/s it predicts for that
-    #    row when the row's checkpointing is passed to runtime_estimate)
-    for (gpu_id, precision), grp in obs.groupby(["gpu_id", "precision"]):
-        mfu = float(grp["hfu"].median())
-        n_ckpt = int(grp["activation_checkpointing"].sum())
-        rows[(gpu_id, precision)] = {
-            "mfu": mfu, "mfu_low": float(grp["hfu"].min()), "mfu_high": float(grp["hfu"].max()),
-            "n_points": len(grp), "rel_error": float((mfu / grp["hfu"] - 1).abs().median()),
-            "method": "fit",
-            "basis": f"median utilisation of {len(grp)} MosaicML MPT rows ({', '.join(grp['model'])}; "
-                     f"{n_ckpt} with activation checkpointing, counted at 8·P)",
-        }
-    direct = dict(rows)
-
-    # 2. MAMF transfer: mfu = (achievable/peak of this GPU) × median over references of (mfu / their
-    #    achievable/peak); references of the same architecture when there are any
-    mamf = _mamf_ratios()
-    mamf_of = {(r.gpu_id, r.precision): r.mamf_ratio for r in mamf.itertuples()}
-    for (gpu_id, precision), ratio in mamf_of.items():
-        if (gpu_id, precision) in rows:
-            continue
-        refs = [(g, fit) for (g, p), fit in direct.items() if p == precision and (g, p) in mamf_of]
-        same = [(g, fit) for g, fit in refs if arch.get(g) == arch.get(gpu_id)]
-        refs = same or refs
-        if not refs:
-            continue
-        k = pd.Series([fit["mfu"] / mamf_of[(g, precision)] for g, fit in refs])
-        k_low = min(fit["mfu_low"] / mamf_of[(g, precision)] for g, fit in refs)
-        k_high = max(fit["mfu_high"] / mamf_of[(g, precision)] for g, fit in refs)
-        rows[(gpu_id, precision)] = {
-            "mfu": ratio * float(k.median()), "mfu_low": ratio * k_low, "mfu_high": ratio * k_high,
-            "n_points": len(refs), "rel_error": float("nan"), "method": "mamf",
-            "basis": f"MAMF {ratio:.1%} of peak × (MFU / MAMF ratio) of {', '.join(g for g, _ in refs)}",
-        }
-
-    # 3. MLPerf transfer, within one architecture only (across architectures the benchmark mix — CNNs,
-    #    recommenders — says little about LLM MFU): achieved FLOP/s of a fitted sibling × observed training
-    #    speedup band / own peak
-    for gpu_id in gpus["gpu_id"]:
-        for precision in PEAK_COLUMN:
-            if (gpu_id, precision) in rows or pd.isna(peaks.loc[gpu_id, PEAK_COLUMN[precision]]):
-                continue
-            best = None
-            for (ref, p), fit in direct.items():
-                if p != precision or ref == gpu_id or arch.get(ref) != arch.get(gpu_id):
-                    continue
-                band = speedup_band(ref, gpu_id, task_type="training")
-                if band["n"] and (best is None or band["n"] > best[2]["n"]):
-                    best = (ref, fit, band)
-            if best is None:
-                continue
-            ref, fit, band = best
-            scale = peak_flops(ref, precision) / peak_flops(gpu_id, precision)
-            rows[(gpu_id, precision)] = {
-                "mfu": fit["mfu"] * scale * band["median"], "mfu_low": fit["mfu_low"] * scale * band["low"],
-                "mfu_high": fit["mfu_high"] * scale * band["high"], "n_points": band["n"],
-                "rel_error": float("nan"), "method": "mlperf",
-                "basis": f"{ref} fit × observed training speedup {band['median']:.2f} "
-                         f"({band['low']:.2f}-{band['high']:.2f}, {band['n']} pairs) × peak ratio",
-            }
-
-    # 4. fp16 reuses the GPU's bf16 result where both have the same dense peak
-    for (gpu_id, precision), fit in list(rows.items()):
-        if (precision == "bf16" and (gpu_id, "fp16") not in rows
-                and peaks.loc[gpu_id, PEAK_COLUMN["fp16"]] == peaks.loc[gpu_id, PEAK_COLUMN["bf16"]]):
-            rows[(gpu_id, "fp16")] = {**fit, "basis": "bf16 result (same dense peak): " + fit["basis"]}
-
-    # 5. no benchmark basis at all: the pooled direct fits (median, min..max) — wide on purpose
-    pooled = pd.DataFrame(direct.values())
-    for gpu_id in gpus["gpu_id"]:
-        for precision, col in PEAK_COLUMN.items():
-            if (gpu_id, precision) in rows or pd.isna(peaks.loc[gpu_id, col]) or pooled.empty:
-                continue
-            rows[(gpu_id, precision)] = {
-                "mfu": float(pooled["mfu"].median()), "mfu_low": float(pooled["mfu_low"].min()),
-                "mfu_high": float(pooled["mfu_high"].max()), "n_points": 0, "rel_error": float("nan"),
-                "method": "pooled", "basis": "no benchmark for this GPU/precision: median (min-max) of all direct fits",
-            }
-
-    frame = pd.DataFrame([{"gpu_id": g, "precision": p, **v} for (g, p), v in rows.items()])
-    frame[["mfu", "mfu_low", "mfu_high"]] = frame[["mfu", "mfu_low", "mfu_high"]].clip(upper=1.0)
-    return frame.sort_values(["gpu_id", "precision"]).reset_index(drop=True)
+    return mfu.mfu_observations()
 
 
 def fit_mfu() -> pd.DataFrame:
-    """Default MFU per (gpu_id, precision), each with where it came from.
+    """:func:`gpuplan.mfu.fit_mfu` (default MFU per GPU and precision, with its band and basis)."""
+    from gpuplan import mfu  # noqa: PLC0415 (gpuplan.mfu imports this module)
 
-    Columns: gpu_id, precision, mfu, mfu_low, mfu_high, n_points, rel_error, method, basis. Methods, in
-    order of preference:
-
-    - ``fit``: the median utilisation of the MosaicML MPT pretraining rows (tokens/s/GPU, seq 2048) for that
-      GPU and precision, with MFU computed exactly as llm-foundry does (6·P + 12·L·d·s FLOPs per token over the
-      dense peak) and converted to HFU (× 4/3) for the runs that used activation checkpointing
-      (``MPT_ACTIVATION_CHECKPOINTING``): the value is the utilisation of a run without recomputation, which
-      ``runtime_estimate(checkpointing=True)`` applies to 4/3 the FLOPs. ``mfu_low``/``mfu_high`` are the
-      min/max over those rows and ``rel_error`` the median relative error of the tokens/s that the single
-      fitted value predicts for each row (with that row's checkpointing).
-    - ``mamf``: the GPU's achievable-matmul ratio (stas00 MAMF rows: measured / dense peak) times the
-      MFU-per-MAMF-ratio of the fitted GPUs (same architecture when available; band = min..max over them).
-      Assumes end-to-end efficiency tracks achievable matmul efficiency.
-    - ``mlperf``: a fitted GPU of the same architecture (e.g. H100 SXM for H100 PCIe / H200): its achieved
-      FLOP/s × the observed MLPerf/Lambda training speedup band (:func:`speedup_band`) ÷ this GPU's peak.
-      Not used across architectures: there the benchmark mix (CNNs, recommenders) says little about LLM MFU.
-    - fp16 takes the GPU's bf16 row wherever the two dense peaks are equal (same tensor cores).
-    - ``pooled``: no benchmark basis — median (min..max) of all direct fits. Treat as a wide guess band.
-    """
-    return _fit_mfu_cached(data.data_hash()).copy()
+    return mfu.fit_mfu()
 
 
 def default_mfu(gpu_id: str, precision: str = "bf16") -> dict:
-    """The :func:`fit_mfu` row for ``gpu_id`` (id or alias) and ``precision`` as a dict (mfu, mfu_low,
-    mfu_high, n_points, rel_error, method, basis). InputError when the GPU has no peak at that precision."""
-    gpu_id = data.resolve_gpu(gpu_id)
-    peak_flops(gpu_id, precision)  # validates precision and that the GPU has this peak
-    fits = fit_mfu()
-    hit = fits[(fits["gpu_id"] == gpu_id) & (fits["precision"] == precision)]
-    if hit.empty:
-        raise InputError("mfu", f"no benchmark basis for a default MFU of {gpu_id} at {precision}; pass one explicitly")
-    return hit.iloc[0].to_dict()
+    """:func:`gpuplan.mfu.default_mfu`."""
+    from gpuplan import mfu  # noqa: PLC0415 (gpuplan.mfu imports this module)
 
-
-# ----------------------------------------------------------------------------------------- speedup band
-def _round_order(value) -> float:
-    """Sortable number for a round label: 'v3.1' -> 3.01, '2023-10-19' -> 2023.8; NaN when unknown."""
-    if not isinstance(value, str):
-        return float("nan")
-    version = re.search(r"v?(\d+)\.(\d+)", value)
-    if version and not re.match(r"\d{4}-", value):
-        return int(version.group(1)) + int(version.group(2)) / 100
-    date = pd.to_datetime(value, errors="coerce")
-    return float("nan") if pd.isna(date) else date.year + date.dayofyear / 366
+    return mfu.default_mfu(gpu_id, precision)
 
 
 def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
-    """How many times faster ``gpu_b`` is than ``gpu_a`` in the benchmarks table, as a band, never one number.
+    """:func:`gpuplan.speedup.speedup_band` (the observed band of B over A, with the benchmark pairs)."""
+    from gpuplan import speedup  # noqa: PLC0415 (gpuplan.speedup imports this module)
 
-    Pairs are rows that agree on suite, workload, scenario, model, gpu_count, metric and precision family
-    (e.g. 'bf16 (pure)' ~ 'bf16 (amp_bf16)'), in the same round — or, where a comparison exists only across
-    rounds, the closest round (|Δround| smallest; shown as round_a/round_b). Per GPU and comparison the best
-    result is used (the fastest submission, as MLPerf reports it), except that rows whose notes say
-    "compare within submitter only" pair only with the same submitter's rows. Ratio = value_b / value_a when higher is better,
-    value_a / value_b otherwise (times). Microbenchmarks count only when asked for with
-    ``task_type='microbenchmark'``.
-
-    Returns ``{low, q25, median, q75, high, n, pairs}``: low/high are the min/max ratio, q25/q75 the
-    quartiles; ``pairs`` names every row used (benchmark ids). With no pairs, n = 0 and the numbers are None.
-    """
-    gpu_a, gpu_b = data.resolve_gpu(gpu_a), data.resolve_gpu(gpu_b)
-    bench = data.benchmarks()
-    if task_type is not None:
-        if task_type not in ("training", "finetune", "inference", "microbenchmark"):
-            raise InputError("task_type", f"must be training, finetune, inference or microbenchmark (got {task_type!r})")
-        bench = bench[bench["task_type"] == task_type]
-    else:
-        bench = bench[bench["task_type"] != "microbenchmark"]
-    bench = bench.assign(precision_family=bench["precision"].map(normalize_precision).fillna(bench["precision"]))
-    # rows whose notes say "compare within submitter only" (e.g. Juniper's DeepSpeed LoRA runs) pair only
-    # with the same submitter's rows: their pool is the submitter; all other rows share one pool
-    within = bench["notes"].fillna("").str.contains("within submitter", case=False)
-    bench = bench.assign(pool=bench["submitter"].fillna("?").where(within, ""))
-    keys = ["suite", "workload", "scenario", "model", "gpu_count", "metric", "precision_family", "task_type", "pool"]
-    bench = bench.assign(**{k: bench[k].fillna("") for k in keys if k != "gpu_count"},
-                         round=bench["round"].fillna(""))
-    # best result per GPU, comparison and round
-    bench = bench.assign(score=bench["value"].where(bench["higher_is_better"], -bench["value"]))
-    # ties in score go to the lowest benchmark_id, so the pick does not depend on row order
-    best = (bench.sort_values(["score", "benchmark_id"], ascending=[False, True], kind="stable")
-            .drop_duplicates(keys + ["round", "gpu_id"]))
-    cols = keys + ["round", "value", "higher_is_better", "benchmark_id", "unit", "submitter"]
-    a = best[best["gpu_id"] == gpu_a][cols]
-    b = best[best["gpu_id"] == gpu_b][cols]
-    pairs = a.merge(b, on=keys, suffixes=("_a", "_b"))
-    if not pairs.empty:
-        pairs["round_gap"] = (pairs["round_a"].map(_round_order) - pairs["round_b"].map(_round_order)).abs()
-        pairs.loc[pairs["round_a"] == pairs["round_b"], "round_gap"] = 0.0
-        pairs = pairs.dropna(subset=["round_gap"])
-        # keep, per comparison and round of A, the closest round of B; then per comparison the closest pairs
-        pairs = pairs[pairs["round_gap"] == pairs.groupby(keys)["round_gap"].transform("min")]
-        pairs = (pairs.sort_values(["round_gap", "round_b", "benchmark_id_a", "benchmark_id_b"], kind="stable")
-                 .drop_duplicates(keys + ["round_a"]))
-        pairs["speedup"] = (pairs["value_b"] / pairs["value_a"]).where(
-            pairs["higher_is_better_a"], pairs["value_a"] / pairs["value_b"])
-    result = {"low": None, "q25": None, "median": None, "q75": None, "high": None, "n": int(len(pairs))}
-    if len(pairs):
-        s = pairs["speedup"]
-        result.update(low=float(s.min()), q25=float(s.quantile(0.25)), median=float(s.median()),
-                      q75=float(s.quantile(0.75)), high=float(s.max()))
-    keep = ["suite", "round_a", "round_b", "workload", "scenario", "model", "task_type", "gpu_count", "metric",
-            "value_a", "value_b", "unit_a", "submitter_a", "submitter_b", "benchmark_id_a", "benchmark_id_b", "speedup"]
-    # a total order: equal speedups (e.g. 3d-unet-99 and 3d-unet-99.9) are ordered by their benchmark ids
-    result["pairs"] = (pairs[keep].rename(columns={"unit_a": "unit"})
-                       .sort_values(["speedup", "benchmark_id_a", "benchmark_id_b"], kind="stable")
-                       .reset_index(drop=True)
-                       if len(pairs) else pd.DataFrame(columns=keep))
-    return result
+    return speedup.speedup_band(gpu_a, gpu_b, task_type)
 
 
 # ----------------------------------------------------------------------------------------- runtime
@@ -463,7 +258,8 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
 class RuntimeEstimate:
     """Hours for one job. ``hours_low``/``hours_high`` come from the MFU band (high MFU → low hours).
     ``flops`` are the FLOPs executed (with the recomputed forward when ``checkpointing``);
-    ``kv_bytes_per_step`` the KV-cache bytes one decode step reads (0 when no ``context`` was given)."""
+    ``kv_bytes_per_step`` the KV-cache bytes one decode step reads (0 when no ``context`` was given);
+    ``goodput`` the share of wall time that trains (1.0 = benchmark-style; the hours include ``1 / goodput``)."""
 
     hours: float
     hours_low: float
@@ -482,14 +278,20 @@ class RuntimeEstimate:
     checkpointing: bool = False
     context: int | None = None
     kv_bytes_per_step: float = 0.0
+    goodput: float = 1.0
+    goodput_method: str = "none"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+#: upper bound of the count arguments (gpus, batch, context): a guard against typos and overflow
+MAX_COUNT = 10**9
+
+
 def _whole(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(name, f"must be a whole number >= 1 (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise InputError(name, f"must be a whole number 1..{MAX_COUNT:,} (got {value!r})")
     return value
 
 
@@ -497,7 +299,7 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
                      task: str = "pretrain", mfu: float | None = None, layers: int | None = None,
                      hidden_size: int | None = None, seq: int | None = None, batch: int = 1,
                      checkpointing: bool = False, context: int | None = None,
-                     kv_bytes_per_token: float | None = None) -> RuntimeEstimate:
+                     kv_bytes_per_token: float | None = None, goodput: float | None = None) -> RuntimeEstimate:
     """Hours to process ``tokens`` tokens with a ``params``-parameter model on ``gpus`` × ``gpu_id``.
 
     - pretrain / finetune (full fine-tune): :func:`training_flops` / (gpus · dense peak · MFU).
@@ -514,6 +316,11 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
       ``memory.Architecture.from_model(name).kv_cache_bytes_per_token("bf16")``). Without ``context`` the
       KV-cache reads are left out (the earlier behaviour), which makes the decode time a lower bound.
 
+    ``goodput``: share of the wall time that advances training (failures, restarts, checkpoints, evaluation,
+    stragglers, data stalls). None (default) = a production run for the training tasks — the goodput calibrated on
+    public runs' GPU-hours (:func:`gpuplan.goodput.production_goodput`) — and 1 for inference (not calibrated there);
+    ``goodput=1`` is the benchmark-style estimate. All hours (and the low/high band) are divided by it.
+
     Scaling across ``gpus`` is taken as linear here (the MFU fits come from 8-64 GPU runs that already pay
     their communication); :mod:`gpuplan.scaling` models the all-reduce explicitly.
     ``mfu`` overrides the fitted default (then low = high = mfu); it is the utilisation of the FLOPs executed.
@@ -528,6 +335,7 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
         raise InputError("checkpointing", "only applies to training tasks (pretrain, finetune, lora)")
     if context is not None and task != "inference":
         raise InputError("context", "only applies to task=inference (the KV cache read while decoding)")
+    shape = _shape(layers, hidden_size, seq)
     peak = peak_flops(gpu_id, precision)
     if mfu is None:
         fit = default_mfu(gpu_id, precision)
@@ -537,7 +345,18 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
             raise InputError("mfu", f"must be in (0, 1] (got {mfu!r})")
         mfu_low = mfu_high = float(mfu)
         method = "given"
-    arch = {"layers": layers, "hidden_size": hidden_size, "seq": seq}
+    if goodput is None:
+        if task == "inference":
+            goodput, goodput_method = 1.0, "none"
+        else:
+            from gpuplan.goodput import production_goodput  # noqa: PLC0415 (goodput imports this module)
+
+            goodput, goodput_method = production_goodput(), "production"
+    else:
+        if isinstance(goodput, bool) or not isinstance(goodput, (int, float)) or not 0 < goodput <= 1:
+            raise InputError("goodput", f"must be in (0, 1] (got {goodput!r}); 1 = benchmark-style")
+        goodput, goodput_method = float(goodput), "given"
+    arch = dict(zip(("layers", "hidden_size", "seq"), shape, strict=True)) if shape else {}
     if task == "inference":
         flops = prefill_flops(params, tokens, **arch)
     else:
@@ -561,9 +380,10 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
             if memory > compute["mid"]:
                 bound = "memory"
             compute = {k: max(v, memory) for k, v in compute.items()}
+    compute = {k: _finite("tokens", v / goodput) for k, v in compute.items()}
     hours = compute["mid"] / 3600
     return RuntimeEstimate(
         hours=hours, hours_low=compute["fast"] / 3600, hours_high=compute["slow"] / 3600, gpu_hours=hours * gpus,
         mfu=float(mfu), mfu_low=float(mfu_low), mfu_high=float(mfu_high), mfu_method=method, flops=flops,
         gpu_id=gpu_id, gpus=gpus, precision=precision, task=task, bound=bound, checkpointing=checkpointing,
-        context=context, kv_bytes_per_step=kv_step)
+        context=context, kv_bytes_per_step=kv_step, goodput=goodput, goodput_method=goodput_method)

@@ -164,7 +164,7 @@ def test_speedup_band_bad_task_type():
 # ------------------------------------------------------------------------------------ runtime estimate
 def test_runtime_estimate_hand_calculation():
     # 6 · 7e9 · 1e9 = 4.2e19 FLOPs on 8 × 312 TFLOPS at MFU 0.5 = 1.248e15 FLOP/s → 33,653.8 s = 9.348 h
-    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5)
+    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, goodput=1)
     assert est.hours == pytest.approx(4.2e19 / 1.248e15 / 3600)
     assert est.gpu_hours == pytest.approx(8 * est.hours)
     assert est.hours_low == est.hours == est.hours_high
@@ -174,7 +174,8 @@ def test_runtime_estimate_hand_calculation():
 def test_checkpointing_counts_the_recomputed_forward():
     # llm-foundry HFU: 4 instead of 3 network passes → 8·P·D: 8 · 7e9 · 1e9 = 5.6e19 FLOPs on 8 × 312 TFLOPS
     # at 0.5 = 1.248e15 FLOP/s → 44,871.8 s = 12.46 h (4/3 of the 9.348 h without)
-    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, checkpointing=True)
+    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, checkpointing=True,
+                                   goodput=1)
     assert est.flops == pytest.approx(5.6e19) and est.checkpointing
     assert est.hours == pytest.approx(5.6e19 / 1.248e15 / 3600)
     # with the attention term: (8 · 7e9 + 16 · 32 · 4096 · 2048) per token
@@ -191,14 +192,14 @@ def test_checkpointed_mosaicml_row_is_predicted_from_the_hfu_fit():
     fit = runtime.default_mfu(A100)["mfu"]
     per_token = 8 * 29_975_214_080 + 16 * 48 * 7168 * 2048
     est = runtime.runtime_estimate(params=29_975_214_080, tokens=1e9, gpu_id=A100, layers=48, hidden_size=7168,
-                                   seq=2048, checkpointing=True)
+                                   seq=2048, checkpointing=True, goodput=1)
     assert 1e9 / (est.hours * 3600) == pytest.approx(312e12 * fit / per_token, rel=1e-9)
     assert 1e9 / (est.hours * 3600) == pytest.approx(916, rel=0.10)
 
 
 def test_lora_skips_the_frozen_weight_gradients():
     # forward 2·P + backward through activations 2·P, no weight-gradient GEMMs: 4 · 7e9 · 1e9 = 2.8e19 FLOPs
-    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, task="lora")
+    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, task="lora", goodput=1)
     assert est.flops == pytest.approx(2.8e19) and est.task == "lora"
     assert est.hours == pytest.approx(2.8e19 / 1.248e15 / 3600)
     # the attention-score matmuls keep forward and backward (12·L·d·s);
@@ -264,7 +265,157 @@ def test_runtime_bad_input_names_the_field(kwargs, field):
 
 
 def test_fp8_on_h100_uses_fp8_peak():
-    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=H100, precision="fp8", mfu=0.5)
+    est = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=H100, precision="fp8", mfu=0.5, goodput=1)
     fp8_peak = data.gpu(H100)["fp8_tflops_dense"] * 1e12
     assert est.hours == pytest.approx(4.2e19 / (fp8_peak * 0.5) / 3600)
     assert math.isfinite(est.hours)
+
+
+# ---------------------------------------------------------------------------------------------- goodput
+def test_goodput_divides_every_hour_and_defaults_to_production():
+    # 6 · 7e9 · 1e9 = 4.2e19 FLOPs on 8 × 312 TFLOPS at MFU 0.5: 9.348 h of compute; at goodput 0.5 the run
+    # takes twice the wall time: 18.70 h
+    half = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5, goodput=0.5)
+    assert half.hours == pytest.approx(2 * 4.2e19 / 1.248e15 / 3600)
+    assert half.goodput == 0.5 and half.goodput_method == "given"
+    from gpuplan.goodput import production_goodput
+
+    prod = runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=8, mfu=0.5)
+    assert prod.goodput_method == "production" and prod.goodput == pytest.approx(production_goodput())
+    assert prod.hours == pytest.approx(4.2e19 / 1.248e15 / 3600 / production_goodput())
+    assert 0 < production_goodput() < 1
+    # inference is not a training run: no goodput unless given
+    inf = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference")
+    assert inf.goodput == 1.0 and inf.goodput_method == "none"
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 1.5, float("nan"), "1", True])
+def test_bad_goodput_is_one_line(bad):
+    with pytest.raises(InputError) as err:
+        runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, goodput=bad)
+    assert err.value.field == "goodput" and "\n" not in str(err.value)
+
+
+# ------------------------------------------------------------------------------------ guards (issue 10)
+@pytest.mark.parametrize("shape, field", [
+    (dict(layers=32, hidden_size=4096, seq=-5), "seq"),       # used to lower the FLOPs silently
+    (dict(layers=32, hidden_size=4096, seq=0), "seq"),
+    (dict(layers=32, hidden_size=4096, seq=2.5), "seq"),
+    (dict(layers=0, hidden_size=4096, seq=2048), "layers"),
+    (dict(layers=32, hidden_size=-1, seq=2048), "hidden_size"),
+    (dict(layers=32, seq=2048), "hidden_size"),                 # a partial shape is not silently ignored
+    (dict(layers=32, hidden_size=4096, seq=10**12), "seq"),
+])
+def test_bad_shape_is_refused(shape, field):
+    with pytest.raises(InputError) as err:
+        runtime.training_flops(7e9, 1e9, **shape)
+    assert err.value.field == field
+    with pytest.raises(InputError):
+        runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, mfu=0.5, **shape)
+
+
+def test_overflow_is_an_error_not_inf():
+    # 6 · 1e300 · 1e300 overflows a float: one line naming the input, never inf / null
+    with pytest.raises(InputError, match="^tokens"):
+        runtime.training_flops(1e300, 1e300)
+    with pytest.raises(InputError, match="^tokens"):
+        runtime.runtime_estimate(params=7e9, tokens=1e307, gpu_id=A100)
+    with pytest.raises(InputError, match="^gpus"):
+        runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=A100, gpus=10**12)
+
+
+# ----------------------------------------------------------------------- production goodput (training_runs)
+def test_run_utilization_by_hand_from_the_published_numbers():
+    from gpuplan import goodput
+
+    obs = goodput.run_observations().set_index("run_id")
+    # BLOOM (arXiv 2211.05100): 176,247M params, 366B tokens, 70 layers, hidden 14336, seq 2048, 1,082,990
+    # A100-80GB hours: (6·P + 12·L·d·s) · D / (hours · 3600 · 312e12)
+    per_token = 6 * 176_247e6 + 12 * 70 * 14336 * 2048
+    assert obs.loc["bloom-176b", "utilization"] == pytest.approx(per_token * 366e9 / (1_082_990 * 3600 * 312e12))
+    # Pythia-12B (paper Table 5 + model card): 11,846,072,320 params, 299,892,736,000 tokens, 36 × 5120, 72,300 h
+    per_token = 6 * 11_846_072_320 + 12 * 36 * 5120 * 2048
+    assert obs.loc["pythia-12b", "utilization"] == pytest.approx(
+        per_token * 299_892_736_000 / (72_300 * 3600 * 312e12))
+    # SmolLM3: GPU-hours from 384 H100 × 24 days (989.4 dense BF16 TFLOPS)
+    assert obs.loc["smollm3-3b", "gpu_hours"] == 384 * 24 * 24
+    # implied goodput = utilization / the GPU's benchmark MFU
+    row = obs.loc["bloom-176b"]
+    assert row["implied_goodput"] == pytest.approx(row["utilization"] / default_mfu_of(A100))
+
+
+def default_mfu_of(gpu):
+    return runtime.default_mfu(gpu, "bf16")["mfu"]
+
+
+def test_llama_and_mpt_stay_out_of_the_fit():
+    from gpuplan import goodput
+
+    obs = goodput.run_observations()
+    assert set(obs.loc[obs["role"] == "check", "family"]) == {"llama", "mpt"}
+    # changing a check run cannot move the fit: make every Llama run wildly efficient
+    moved = obs.assign(implied_goodput=obs["implied_goodput"].where(obs["role"] == "fit", 5.0))
+    assert goodput.fit_goodput(moved) == goodput.fit_goodput(obs)
+    # the fit is the median over families of each family's median (Pythia's eight sizes count once)
+    fit = obs[obs["role"] == "fit"]
+    by_family = sorted(fit.groupby("family")["implied_goodput"].median())
+    n = len(by_family)
+    expected = by_family[n // 2] if n % 2 else (by_family[n // 2 - 1] + by_family[n // 2]) / 2
+    assert goodput.fit_goodput(obs) == pytest.approx(expected)
+
+
+def test_leave_one_out_predicts_each_run_without_it():
+    from gpuplan import goodput
+
+    obs = goodput.run_observations()
+    loo = goodput.leave_one_out(obs).set_index("run_id")
+    assert set(loo.index) == set(obs.loc[obs["role"] == "fit", "run_id"])
+    # BLOOM without BLOOM: its GPU-hours predicted = FLOPs / (peak · MFU · goodput_without) / 3600
+    row, o = loo.loc["bloom-176b"], obs.set_index("run_id").loc["bloom-176b"]
+    assert row["goodput_without"] == pytest.approx(goodput.fit_goodput(obs[obs["run_id"] != "bloom-176b"]))
+    expected = o["flops"] / (312e12 * default_mfu_of(A100) * row["goodput_without"]) / 3600
+    assert row["predicted_gpu_hours"] == pytest.approx(expected)
+    assert row["error"] == pytest.approx(expected / 1_082_990 - 1)
+    cal = goodput.calibration()
+    assert cal["loo_median_abs_error"] == pytest.approx(loo["error"].abs().median())
+    # the independent check: Llama 2 7B's 184,320 published A100 hours against the full fit
+    chk = cal["check"].set_index("run_id")
+    assert chk.loc["llama2-7b", "published_gpu_hours"] == 184_320
+    # the cited bottom-up product (Llama 3: >90 % effective training time) sits beside the fit
+    assert cal["literature_goodput"] == pytest.approx(0.90)
+
+
+# ---------------------------------------------------------------------------------- workload speedups
+def test_workload_speedup_follows_the_roofline():
+    from gpuplan import speedup
+
+    # compute-bound pretraining in BF16: (989.4e12 · MFU_H100) / (312e12 · MFU_A100)
+    train = speedup.workload_speedup(A100, H100, params=7e9)
+    ratio = 989.4e12 * runtime.default_mfu(H100)["mfu"] / (312e12 * runtime.default_mfu(A100)["mfu"])
+    assert train["speedup"] == pytest.approx(ratio) and train["bound_a"] == train["bound_b"] == "compute"
+    # FP8 only with native support: the A100 runs BF16, the H100 FP8 at its fitted FP8 MFU
+    fp8 = speedup.workload_speedup(A100, H100, params=7e9, precision="fp8")
+    assert (fp8["precision_a"], fp8["precision_b"]) == ("bf16", "fp8")
+    assert fp8["speedup"] == pytest.approx(1978.9e12 * runtime.default_mfu(H100, "fp8")["mfu"]
+                                           / (312e12 * runtime.default_mfu(A100)["mfu"]))
+    # batch-1 decoding is memory-bound: the bandwidth ratio 3350 / 2039 (bf16 weights on both)
+    dec = speedup.workload_speedup(A100, H100, params=7e9, task="inference", tokens=1e6)
+    assert dec["bound_a"] == "memory" and dec["speedup"] == pytest.approx(3350 / 2039)
+    # the observed band stays beside it as evidence
+    assert dec["observed"]["n"] > 0 and dec["observed"]["low"] <= dec["observed"]["high"]
+
+
+def test_mlperf_workload_table_brackets_the_observed_speedups():
+    from gpuplan import speedup
+
+    table = speedup.mlperf_workload_speedups(A100, H100)
+    assert {"training", "inference"} <= set(table["task_type"])
+    # ceilings by hand: memory 3350 / 2039; compute at BF16 = peak ratio × MFU ratio
+    assert list(table["memory_bound"]) == pytest.approx([3350 / 2039] * len(table))
+    train = table[table["task_type"] == "training"]
+    ratio = 989.4 * runtime.default_mfu(H100)["mfu"] / (312 * runtime.default_mfu(A100)["mfu"])
+    assert list(train["compute_bound"]) == pytest.approx([ratio] * len(train))
+    # MLPerf Training v3.0 BERT on 8 GPUs: 15.752 / 5.349 = 2.945 among the BERT pairs
+    bert = train.set_index("workload").loc["bert"]
+    assert bert["observed_low"] <= 15.752 / 5.349 <= bert["observed_high"]
+    assert (table["error"] == table["compute_bound"] / table["observed_median"] - 1).all()
