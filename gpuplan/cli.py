@@ -244,6 +244,11 @@ def memory_command(
     height: int | None = typer.Option(None, "--height", help="Image/video height in pixels (diffusion/video)."),
     width: int | None = typer.Option(None, "--width", help="Image/video width in pixels (diffusion/video)."),
     adam_bytes: int = typer.Option(18, "--adam-bytes", help="Mixed-precision AdamW convention: 16 or 18 bytes/param."),
+    offload: str | None = typer.Option(None, "--offload", help="ZeRO offload to CPU: optimizer (ZeRO-Offload) or "
+                                       "optimizer+params (ZeRO-Infinity, needs --zero 3); training only."),  # fmt: skip
+    attention: str = typer.Option("flash", "--attention", help="flash (FlashAttention/SDPA) or eager (materialised "
+                                  "attention scores)."),  # fmt: skip
+    gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node (CPU memory of --offload is per node)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Bytes per component per GPU, and whether it fits on every GPU of the table (with the fewest GPUs if not)."""
@@ -255,16 +260,22 @@ def memory_command(
                          head_dim=head_dim, vocab_size=vocab)  # fmt: skip
     settings = dict(mode=mode, precision=precision, optimizer=optimizer, batch=batch, seq=seq, context=context,
                     checkpointing=checkpointing, lora_rank=lora_rank, lora_targets=lora_targets.split(","),
-                    kv_dtype=kv_dtype, frames=frames, height=height, width=width, adam_bytes=adam_bytes)  # fmt: skip
+                    kv_dtype=kv_dtype, frames=frames, height=height, width=width, adam_bytes=adam_bytes,
+                    offload=offload, gpus_per_node=gpus_per_node)  # fmt: skip
+    if attention not in ("flash", "eager"):
+        raise InputError("--attention", f"must be flash or eager (got {attention!r})")
+    settings["flash_attention"] = attention == "flash"
     with options(mode="--mode", precision="--precision", optimizer="--optimizer", batch="--batch", seq="--seq",
                  context="--context", gpus="--gpus", zero_stage="--zero", lora_rank="--lora-rank",
                  lora_targets="--lora-targets", kv_dtype="--kv-dtype", frames="--frames", height="--height",
                  width="--width", adam_bytes="--adam-bytes", vocab_size="--vocab", layers="--layers",
-                 hidden_size="--hidden", attention_heads="--heads", vae_spatial_factor="--model"):  # fmt: skip
+                 hidden_size="--hidden", attention_heads="--heads", vae_spatial_factor="--model", offload="--offload",
+                 gpus_per_node="--gpus-per-node", activation_bytes_per_sample="--model"):  # fmt: skip
         estimate = memory.memory_estimate(arch, gpus=gpus, zero_stage=zero, **settings)
         table = memory.fit_table(estimate)
         result = {k: v for k, v in estimate.to_dict().items() if k in ("components", "per_gpu_bytes", "total_bytes",
-                                                                         "gpus", "trainable_params")}  # fmt: skip
+                                                                         "gpus", "trainable_params",
+                                                                         "cpu_bytes_per_node")}  # fmt: skip
         result["per_gpu_gib"] = memory.bytes_to_gib(estimate.per_gpu_bytes)
         result["fits"] = {r.gpu_id: {"fits": bool(r.fits), "headroom_bytes": int(r.headroom_bytes)}
                           for r in table.itertuples() if not pd.isna(r.fits)}  # fmt: skip
@@ -301,10 +312,13 @@ def runtime_command(
     gpus: int = typer.Option(1, "--gpus", help="GPUs (scaling taken as linear; see `gpuplan scale`)."),
     precision: str = typer.Option("bf16", "--precision", help="Compute precision: fp32 tf32 bf16 fp16 fp8 int8."),
     mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
-    seq: int | None = typer.Option(None, "--seq", help="Sequence length: adds the attention FLOPs term."),
+    seq: int | None = typer.Option(None, "--seq", help="Sequence length: adds the attention FLOPs term (needs a --model "
+                                   "with layers and hidden size)."),  # fmt: skip
+    goodput: float | None = typer.Option(None, "--goodput", help="Share of wall time that trains, (0, 1] (default: a "
+                                         "production run, calibrated on public runs' GPU-hours; 1 = benchmark-style)."),  # fmt: skip
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Hours for a job (low / median / high from the fitted MFU band), GPU-hours and the MFU used."""
+    """Hours for a job (low / median / high from the fitted MFU band, over the goodput), GPU-hours, MFU, goodput."""
     from gpuplan import runtime
 
     if task == "inference":  # batch-1 decoding over-states the cost of serving 10-100x: the serving model prices it
@@ -312,12 +326,16 @@ def runtime_command(
                                    "tokens): gpuplan serve --model M --gpu G --tp N --input-tokens I --output-tokens O")
     arch = _architecture(model, params)
     gpu_id = resolve_gpu("--gpu", gpu)
+    if seq is not None and (arch.layers is None or arch.hidden_size is None):
+        raise InputError("--seq", "the attention term needs layers and hidden size: give --model NAME (models table)")
     with options(task="--task", tokens="--tokens", gpus="--gpus", precision="--precision", mfu="--mfu", seq="--seq",
-                 params="--params", batch="--batch"):  # fmt: skip
+                 params="--params", batch="--batch", goodput="--goodput", layers="--model",
+                 hidden_size="--model"):  # fmt: skip
         result = runtime.runtime_estimate(params=arch.params_active, tokens=parse_count("--tokens", tokens),
                                           gpu_id=gpu_id, gpus=gpus, precision=precision, task=task, mfu=mfu,
-                                          layers=arch.layers if seq else None,
-                                          hidden_size=arch.hidden_size if seq else None, seq=seq)  # fmt: skip
+                                          layers=arch.layers if seq is not None else None,
+                                          hidden_size=arch.hidden_size if seq is not None else None, seq=seq,
+                                          goodput=goodput)  # fmt: skip
     emit(result.to_dict(), as_json, title=f"runtime on {gpus} × {gpu_id}")
 
 
@@ -336,9 +354,14 @@ def scale_command(
     mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
     gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node (NVLink domain)."),
     inter_node_gbps: float | None = typer.Option(None, "--inter-node-gbps", help="Per-GPU network GB/s between nodes."),
+    tensor_parallel: str | None = typer.Option(None, "--tensor-parallel", help="Tensor-parallel GPUs per replica "
+                                               "(inside a node), or auto (smallest layout that holds the model)."),  # fmt: skip
+    pipeline_stages: int = typer.Option(1, "--pipeline-stages", help="Pipeline stages per replica."),
+    goodput: float = typer.Option(1.0, "--goodput", help="Share of wall time that trains, (0, 1] (1 = step time "
+                                  "alone)."),  # fmt: skip
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Data-parallel step time, scaling efficiency, hours and cost at each GPU count."""
+    """3D-parallel step time (topology-aware all-reduce), scaling efficiency, hours and cost at each GPU count."""
     from gpuplan import scaling
     from gpuplan.cost import price_info
 
@@ -349,17 +372,47 @@ def scale_command(
     n_tokens = parse_count("--tokens", tokens) if tokens is not None else 20 * arch.params_active
     with options(price="--price", provider="--provider"):
         info = price_info(gpu_id, price, provider=provider)
+    tp: int | str | None = tensor_parallel
+    if tensor_parallel is not None and tensor_parallel != "auto":
+        tp = parse_count("--tensor-parallel", tensor_parallel)
     with options(params="--params", tokens="--tokens", counts="--gpus", precision="--precision", overlap="--overlap",
-                 mfu="--mfu", gpus_per_node="--gpus-per-node", inter_node_gbps="--inter-node-gbps",
-                 usd_per_gpu_hour="--price", n_gpus="--gpus", gpu="--gpu"):  # fmt: skip
+                 mfu="--mfu", gpus_per_node="--gpus-per-node", inter_node_gbps="--inter-node-gbps", nic_gbps="--inter-node-gbps",
+                 usd_per_gpu_hour="--price", n_gpus="--gpus", gpu="--gpu", gpus="--gpus", n="--gpus",
+                 tensor_parallel="--tensor-parallel", pipeline_stages="--pipeline-stages", model_parallel="--tensor-parallel",
+                 goodput="--goodput", bytes="--params"):  # fmt: skip
         frame = scaling.scaling_curve(arch.params_active, gpu_id, counts, tokens=n_tokens, precision=precision,
                                       overlap=overlap, mfu=mfu, gpus_per_node=gpus_per_node,
-                                      inter_node_gbps=inter_node_gbps, usd_per_gpu_hour=info["usd_per_gpu_hour"])  # fmt: skip
+                                      inter_node_gbps=inter_node_gbps, usd_per_gpu_hour=info["usd_per_gpu_hour"],
+                                      tensor_parallel=tp, pipeline_stages=pipeline_stages, goodput=goodput,
+                                      layers=arch.layers, hidden_size=arch.hidden_size)  # fmt: skip
     if not as_json:  # the table view keeps the columns that fit a terminal
-        frame = frame[["n", "step_seconds", "exposed_comm_seconds", "bus_gbps", "efficiency", "hours", "gpu_hours",
-                       "cost_usd"]]  # fmt: skip
+        frame = frame[["n", "tp", "pp", "dp", "step_seconds", "exposed_comm_seconds", "bus_gbps", "efficiency", "hours",
+                       "gpu_hours", "cost_usd"]]  # fmt: skip
     emit({"gpu": gpu_id, "params": arch.params_active, "tokens": n_tokens, "price": info, "per_gpu_count": frame},
-         as_json, title=f"data-parallel scaling on {gpu_id}")  # fmt: skip
+         as_json, title=f"scaling on {gpu_id}")  # fmt: skip
+
+
+# -------------------------------------------------------------------------------------------------- allreduce
+@app.command("allreduce")
+def allreduce_command(
+    gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias."),
+    gpus: int = typer.Option(..., "--gpus", help="GPUs taking part (>= 2)."),
+    nbytes: str = typer.Option(..., "--bytes", help="Bytes each GPU contributes, e.g. 14e9 or 1G (suffixes K M G T)."),
+    gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node (beyond it: the network rails)."),
+    algorithm: str = typer.Option("auto", "--algorithm", help="auto, ring or nvls (NVLink SHARP, Hopper and later)."),
+    nic_gbps: float | None = typer.Option(None, "--nic-gbps", help="GB/s per NIC (default by GPU generation)."),
+    rails: int | None = typer.Option(None, "--rails", help="NICs per node (default: one per GPU)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """All-reduce time on the node's topology: bus and algorithm bandwidth (nccl-tests definitions) and seconds."""
+    from gpuplan import collectives
+
+    gpu_id = resolve_gpu("--gpu", gpu)
+    with options(gpus="--gpus", gpus_per_node="--gpus-per-node", algorithm="--algorithm", nic_gbps="--nic-gbps",
+                 rails="--rails", bytes="--bytes", gpu="--gpu"):  # fmt: skip
+        result = collectives.allreduce(gpu_id, gpus, parse_count("--bytes", nbytes), gpus_per_node=gpus_per_node,
+                                       algorithm=algorithm, nic_gbps=nic_gbps, rails=rails)  # fmt: skip
+    emit(result, as_json, title=f"all-reduce on {gpus} × {gpu_id}")
 
 
 # ------------------------------------------------------------------------------------------------------- cost

@@ -294,3 +294,53 @@ def test_breakeven_sensitivity_json():
     assert (rows["speedup"]["low"], rows["speedup"]["high"]) == (out["observed_speedup"]["low"], out["observed_speedup"]["high"])
     # per A-hour at speedup s: 3.5 / s − 1.5
     assert rows["speedup"]["difference_low_usd"] == pytest.approx(3.5 / out["observed_speedup"]["low"] - 1.5)
+
+
+# ------------------------------------------------------------------- allreduce, offload, goodput (issue 13)
+def test_allreduce_json():
+    # 2 MI300X share one xGMI link: ~48 GB/s usable (AMD ROCm blog) -> 1 GB in 1/48 s (algbw = busbw for n = 2)
+    out = run_json("allreduce", "--gpu", "mi300x-192gb", "--gpus", "2", "--bytes", "1G")
+    assert out["bus_bandwidth_gbps"] == pytest.approx(48) and out["algorithm_bandwidth_gbps"] == pytest.approx(48)
+    assert out["seconds"] == pytest.approx(1 / 48)
+    # 8 H100 on NVLS: algbw 275 GB/s (NCCL maintainer, nccl-tests #212), busbw = 275 · 2 · 7 / 8
+    out = run_json("allreduce", "--gpu", "h100-sxm5-80gb", "--gpus", "8", "--bytes", "14e9")
+    assert out["algorithm_bandwidth_gbps"] == pytest.approx(275) and out["seconds"] == pytest.approx(14e9 / 275e9)
+
+
+def test_memory_offload_json_has_cpu_bytes_per_node():
+    out = run_json("memory", "--model", "llama-3.1-8b", "--mode", "full", "--zero", "3", "--gpus", "8",
+                   "--offload", "optimizer+params")  # fmt: skip
+    # DeepSpeed ZeRO-Infinity estimate: 18 bytes × 8e9 params / 1 node × 1.5 buffer on the CPU
+    assert out["cpu_bytes_per_node"] == 18 * 8_000_000_000 * 3 // 2
+    assert out["components"]["optimizer"] == 0
+
+
+def test_runtime_goodput_option():
+    one = run_json("runtime", "--params", "7B", "--tokens", "1e9", "--gpu", "h100-sxm5-80gb", "--mfu", "0.5",
+                   "--goodput", "1")  # fmt: skip
+    assert one["hours"] == pytest.approx(6 * 7e9 * 1e9 / (989.4e12 * 0.5) / 3600) and one["goodput"] == 1
+    prod = run_json("runtime", "--params", "7B", "--tokens", "1e9", "--gpu", "h100-sxm5-80gb", "--mfu", "0.5")
+    assert prod["goodput_method"] == "production" and prod["hours"] == pytest.approx(one["hours"] / prod["goodput"])
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["allreduce", "--gpu", "h100-sxm5-80gb", "--gpus", "1", "--bytes", "1G"], "--gpus"),
+        (["allreduce", "--gpu", "h100-sxm5-80gb", "--gpus", "8", "--bytes", "0"], "--bytes"),
+        (["allreduce", "--gpu", "h100-sxm5-80gb", "--gpus", "8", "--bytes", "1G", "--gpus-per-node", "0"], "--gpus-per-node"),
+        (["scale", "--params", "7B", "--gpu", "h100-sxm5-80gb", "--price", "1", "--gpus-per-node", "0"], "--gpus-per-node"),
+        (["scale", "--params", "7B", "--gpu", "h100-sxm5-80gb", "--price", "1", "--goodput", "0"], "--goodput"),
+        (["memory", "--params", "7B", "--layers", "2", "--hidden", "64", "--heads", "128"], "--heads"),
+        (["memory", "--model", "llama-3.1-8b", "--batch", "100000000000"], "--batch"),
+        (["memory", "--model", "llama-3.1-8b", "--seq", "-5"], "--seq"),
+        (["memory", "--model", "llama-3.1-8b", "--offload", "optimizer"], "--offload"),
+        (["memory", "--model", "llama-3.1-8b", "--mode", "full", "--offload", "disk"], "--offload"),
+        (["memory", "--model", "llama-3.1-8b", "--attention", "sparse"], "--attention"),
+        (["runtime", "--model", "llama-3.1-8b", "--tokens", "1B", "--gpu", "h100-sxm5-80gb", "--seq", "-5"], "--seq"),
+        (["runtime", "--params", "7B", "--tokens", "1B", "--gpu", "h100-sxm5-80gb", "--goodput", "2"], "--goodput"),
+        (["runtime", "--params", "7B", "--tokens", "1e300", "--gpu", "h100-sxm5-80gb"], "--tokens"),
+    ],
+)  # fmt: skip
+def test_issue13_bad_input_exits_2_with_one_line(args, option):
+    assert_one_line_error(run(*args), option)
