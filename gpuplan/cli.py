@@ -314,8 +314,9 @@ def runtime_command(
     mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
     seq: int | None = typer.Option(None, "--seq", help="Sequence length: adds the attention FLOPs term (needs a --model "
                                    "with layers and hidden size)."),  # fmt: skip
-    goodput: float | None = typer.Option(None, "--goodput", help="Share of wall time that trains, (0, 1] (default: a "
-                                         "production run, calibrated on public runs' GPU-hours; 1 = benchmark-style)."),  # fmt: skip
+    goodput: float | None = typer.Option(None, "--goodput", help="Share of wall time that trains, (0, 1] "
+                                         "(default: a production run, calibrated on public runs' GPU-hours; "
+                                         "1 = benchmark-style)."),  # fmt: skip
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Hours for a job (low / median / high from the fitted MFU band, over the goodput), GPU-hours, MFU, goodput."""
