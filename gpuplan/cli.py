@@ -616,6 +616,9 @@ def batch_command(
     grid: str = typer.Argument(..., metavar="GRID.yaml|report", help="Grid file to run, or `report`."),
     report_dir: str | None = typer.Argument(None, metavar="[DIR]", help="With `report`: the batch folder."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: number of CPUs)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Run on the Dask cluster "
+                                         "of this scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                                         "$DASK_SCHEDULER_ADDRESS, else this machine)."),
     out: str | None = typer.Option(None, "--out", help="Output folder (default: _build/batch/<grid name>)."),
     timeout: float | None = typer.Option(None, "--timeout", help="Time limit per cell, seconds (default: none)."),
     y: str | None = typer.Option(None, "--y", help="With `report`: the result column to chart."),
@@ -623,7 +626,9 @@ def batch_command(
 ) -> None:
     """Run a notebook over a parameter grid (`batch GRID.yaml`), or write DIR/report.html (`batch report DIR`).
 
-    Resumable: run the same command again after a crash or Ctrl-C and only the missing runs execute.
+    Resumable: run the same command again after a crash or Ctrl-C and only the missing runs execute. With
+    --scheduler the runs execute on the Dask cluster's workers (start `dask scheduler`, then `dask worker
+    ADDRESS` on each machine); results are written here.
     Exit 1 when a run failed (recorded with its error; the others still ran).
     """
     from gpuplan import batch
@@ -636,7 +641,7 @@ def batch_command(
     if report_dir is not None:
         raise InputError(report_dir, "unexpected argument (the report is `gpuplan batch report DIR`)")
     try:
-        result = batch.run_batch(grid, out, jobs=jobs, timeout_s=timeout, progress=progress)
+        result = batch.run_batch(grid, out, jobs=jobs, timeout_s=timeout, progress=progress, scheduler=scheduler)
     except KeyboardInterrupt as err:
         typer.echo(str(err) or "interrupted", err=True)
         raise typer.Exit(130) from None

@@ -233,7 +233,7 @@ def read_yaml(path: str | Path, field: str) -> Any:
 
 def _transformed(source: str) -> str:
     """A cell's source as plain Python (IPython's own transformer turns %magics and !shell lines into calls)."""
-    from IPython.core.inputtransformer2 import TransformerManager
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415 (see the section comment)
 
     return TransformerManager().transform_cell(source)
 
@@ -246,8 +246,8 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
     2.7's regex skips e.g. ``x: float | None = None``; ``Optional[float]`` it reads), so a grid, an edition,
     ``papermill -p`` and ``papermill --help-notebook`` agree on which parameters exist.
     """
-    import nbformat
-    import papermill
+    import nbformat  # noqa: PLC0415 (see the section comment)
+    import papermill  # noqa: PLC0415
 
     path = Path(path)
     try:

@@ -1,19 +1,24 @@
-"""gpuplan.batch: grids, validation before any run, warm-kernel execution, the runs table, resume, report.
+"""gpuplan.batch: grids, validation before any run, warm-kernel execution on the embedded executor, the runs
+table, resume after a kill, the report. (The same on a real Dask cluster: tests/test_batch_dask.py.)
 
 Runs execute tests/fixtures/batch_tiny.ipynb, whose glued result is cost_usd = price × hours / utilization
 (expected values below are that product worked by hand), `leaked` (True only if a name from an earlier run in
-the same kernel survived) and `kernel_pid` (the kernel's process id).
+the same kernel survived) and `kernel_pid` (the kernel's process id). With the parameter handshake_port the
+notebook connects to a socket of the test (:class:`Handshake`), says which worker and kernel run it, and
+waits for the test's reply: the test knows a run is in flight, and where, without sleeping or polling.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
-import time
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,6 +31,7 @@ from gpuplan.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "batch_tiny.ipynb"
+WAIT_S = 60  # bound of every wait on another process: a failure, never a hang
 
 
 def write_grid(tmp_path: Path, body: str, name: str = "grid.yaml") -> Path:
@@ -34,13 +40,89 @@ def write_grid(tmp_path: Path, body: str, name: str = "grid.yaml") -> Path:
     return path
 
 
+def hours_grid(tmp_path: Path, hours: list[int], handshake_at: int | None = None, port: int = 0) -> Path:
+    """A `runs:` grid of the fixture, one run per value of hours; the run with hours == handshake_at waits
+    on the Handshake at `port`."""
+    lines = [f"  - {{hours: {h}, handshake_port: {port}}}" if h == handshake_at else f"  - {{hours: {h}}}"
+             for h in hours]  # fmt: skip
+    return write_grid(tmp_path, "runs:\n" + "\n".join(lines) + "\n")
+
+
 def rows(out: Path) -> pd.DataFrame:
     with duckdb.connect(str(out / "runs.duckdb"), read_only=True) as con:
         return con.execute("SELECT * FROM runs").df()
 
 
 def cli(*args: str, **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("timeout", 300)
     return subprocess.run([sys.executable, "-m", "gpuplan", *args], capture_output=True, text=True, cwd=ROOT, **kw)
+
+
+def cli_background(*args: str, **kw) -> subprocess.Popen:
+    """`python -m gpuplan ARGS` started in its own session (a signal to its group reaches only the batch)."""
+    return subprocess.Popen([sys.executable, "-m", "gpuplan", *args], cwd=ROOT, start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)  # fmt: skip
+
+
+def process_gone(pid: int, timeout_s: float = WAIT_S) -> bool:
+    """Wait (an event: a pidfd turns readable when the process exits) until `pid` is gone; False on timeout."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout_s)[0])
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Visit:
+    """One execution of a handshake run: which worker process and kernel run it; `release` lets it finish."""
+
+    conn: socket.socket
+    worker_pid: int
+    kernel_pid: int
+
+    def release(self) -> None:
+        self.conn.sendall(b"g")
+        self.conn.close()
+
+
+class Handshake:
+    """A listening socket on 127.0.0.1 that the fixture's handshake run connects to (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(WAIT_S)
+        self.port = self.server.getsockname()[1]
+        self.visits: list[Visit] = []
+
+    def accept(self) -> Visit:
+        """The next execution of the handshake run (it waits in its cell until released); bounded wait."""
+        conn, _ = self.server.accept()
+        conn.settimeout(WAIT_S)
+        worker_pid, kernel_pid = (int(v) for v in conn.makefile().readline().split())
+        self.visits.append(Visit(conn, worker_pid, kernel_pid))
+        return self.visits[-1]
+
+    def release_all(self) -> None:
+        """From now on, let every execution of the handshake run finish at once."""
+        def serve() -> None:
+            while True:
+                try:
+                    self.accept().release()
+                except OSError:  # the server was closed (or nothing came): stop serving
+                    return
+        threading.Thread(target=serve, daemon=True).start()
+
+    def __enter__(self) -> Handshake:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+        for visit in self.visits:
+            visit.conn.close()
 
 
 # ------------------------------------------------------------------------------------------------ grids
@@ -159,6 +241,7 @@ def test_batch_records_results_failures_and_writes_atomically(tmp_path):
     failed = table[table.status == "failed"].iloc[0]
     assert failed["error"] == "ValueError: planted failure"
     assert failed["fail"] == True  # noqa: E712 - the parameter column
+    assert failed["notebook"] == str(FIXTURE)
     assert (out / failed["output"]).name.endswith(".failed.ipynb") and (out / failed["output"]).exists()
     assert all(d > 0 for d in table["duration_seconds"])
     assert json.loads(table.loc["a100", "parameters"]) == {"price_usd_per_hour": 1.5, "hours": 8.0, "label": "a100"}
@@ -195,105 +278,115 @@ def test_finished_notebooks_without_rows_are_read_back_not_rerun(tmp_path):
     assert sorted(rows(out)["cost_usd"]) == [2.0, 4.0]
 
 
-def _wait_for(predicate, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
+def test_a_worker_killed_mid_run_is_replaced_and_its_run_retried_on_a_fresh_worker(tmp_path):
+    with Handshake() as handshake:
+        path = hours_grid(tmp_path, [1, 2, 3, 4], handshake_at=2, port=handshake.port)
+        out = tmp_path / "out"
+        proc = cli_background("batch", str(path), "--out", str(out), "-j", "2", "--no-progress")
+        first = handshake.accept()  # the run with hours 2 is executing now, on this worker
+        os.kill(first.worker_pid, signal.SIGKILL)  # as the OOM killer would
+        second = handshake.accept()  # the same run again, on the worker that replaced the dead one
+        second.release()
+        stdout, stderr = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == 0, stderr
+    assert second.worker_pid != first.worker_pid and second.kernel_pid != first.kernel_pid
+    table = rows(out)
+    assert len(table) == 4 and table["run_id"].is_unique and set(table["status"]) == {"ok"}
+    assert sorted(table["cost_usd"]) == [2.0, 4.0, 6.0, 8.0]  # price 2.0 × hours, each run once
+    assert table.set_index("hours").loc[2.0, "kernel_pid"] == second.kernel_pid
+    assert process_gone(first.kernel_pid), "the killed worker's kernel outlived it"
 
 
-def test_sigkill_then_restart_completes_without_redoing_or_duplicating(tmp_path):
-    path = write_grid(tmp_path, "fixed: {sleep_seconds: 0.4}\naxes:\n  hours: [1, 2, 3, 4, 5, 6]\n")
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "gpuplan", "batch", str(path), "--out", str(out), "-j", "1",
-                             "--no-progress"], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        _wait_for(lambda: len(list(out.glob("*.ipynb"))) >= 2)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)  # the batch's main process only, as the OOM killer would
-        proc.wait()
+def test_a_run_whose_worker_dies_twice_is_recorded_failed_and_the_others_finish(tmp_path):
+    with Handshake() as handshake:
+        path = hours_grid(tmp_path, [1, 2, 3], handshake_at=1, port=handshake.port)
+        out = tmp_path / "out"
+        proc = cli_background("batch", str(path), "--out", str(out), "-j", "2", "--no-progress")
+        killed = []
+        for _ in range(2):
+            killed.append(handshake.accept().worker_pid)
+            os.kill(killed[-1], signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == 1, stderr  # a run failed; the batch finished
+    assert killed[0] != killed[1]
+    table = rows(out).set_index("hours")
+    assert table.loc[1.0, "status"] == "failed"
+    assert table.loc[1.0, "error"] == ("WorkerDied: the worker process running it died (killed by SIGKILL) "
+                                       "on 2 attempts")
+    assert (out / table.loc[1.0, "output"]).exists()
+    assert table.loc[[2.0, 3.0], "status"].tolist() == ["ok", "ok"]
+    assert table.loc[[2.0, 3.0], "cost_usd"].tolist() == [4.0, 6.0]
 
-    def group_gone() -> bool:  # its worker notices (parent pid watch), kills its kernel, exits
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
 
-    try:
-        _wait_for(group_gone, timeout_s=20)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.ipynb")}
-    assert 2 <= len(before) < 6
-    result = batch.run_batch(path, out, jobs=2, progress=False)
+def test_sigkill_of_the_batch_then_restart_completes_without_redoing_or_duplicating(tmp_path):
+    with Handshake() as handshake:
+        # one worker: the run with hours 4 starts after runs 1-3 finished
+        path = hours_grid(tmp_path, [1, 2, 3, 4, 5, 6], handshake_at=4, port=handshake.port)
+        out = tmp_path / "out"
+        proc = cli_background("batch", str(path), "--out", str(out), "-j", "1", "--no-progress")
+        running = handshake.accept()
+        os.kill(proc.pid, signal.SIGKILL)  # the batch's own process only, as the OOM killer would
+        proc.communicate(timeout=WAIT_S)
+        # its worker notices (a pidfd on its parent), kills its kernel and leaves
+        assert process_gone(running.worker_pid) and process_gone(running.kernel_pid)
+        before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.ipynb")}
+        assert len(before) <= 3  # the run in flight left nothing behind
+        handshake.release_all()
+        result = batch.run_batch(path, out, jobs=2, progress=False)
     assert result.skipped + result.recovered == len(before)
-    assert result.ok == 6 - len(before)
+    assert result.ok == 6 - len(before)  # only the missing runs executed
     table = rows(out)
     assert len(table) == 6 and table["run_id"].is_unique and set(table["status"]) == {"ok"}
     assert sorted(table["cost_usd"]) == [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.ipynb")}
     assert {name: after[name] for name in before} == before  # finished runs not redone
-    assert len(after) == 6
+    assert len(after) == 6 and not list(out.glob(".*.tmp"))
 
 
 def test_ctrl_c_stops_cleanly_keeps_finished_runs_and_exits_130(tmp_path):
-    path = write_grid(tmp_path, "fixed: {sleep_seconds: 0.4}\naxes:\n  hours: [1, 2, 3, 4, 5, 6, 7, 8]\n")
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "gpuplan", "batch", str(path), "--out", str(out), "-j", "2",
-                             "--no-progress"], cwd=ROOT, start_new_session=True, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            # a shell's background jobs inherit SIGINT ignored; a terminal's batch does not
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
-    _wait_for(lambda: (out / "runs.csv").exists() and len(pd.read_csv(out / "runs.csv")) >= 1)
-    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the foreground process group on Ctrl-C
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert stderr.strip().startswith("interrupted:") and stderr.strip().count("\n") == 0
-    done = rows(out)
-    assert 1 <= len(done) < 8 and set(done["status"]) == {"ok"}
-    result = batch.run_batch(path, out, jobs=2, progress=False)
-    assert result.ok + result.skipped + result.recovered == 8 and len(rows(out)) == 8
-
-
-def test_report_html_has_an_inline_svg_chart_and_the_table(tmp_path):
-    path = write_grid(tmp_path, "axes:\n  price_usd_per_hour: [1, 2]\n  utilization: [0.5, 1.0]\n")
-    out = tmp_path / "out"
-    batch.run_batch(path, out, jobs=2, progress=False)
-    proc = cli("batch", "report", str(out))
-    assert proc.returncode == 0, proc.stderr
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert "<svg" in page and "<script" not in page  # static chart: renders offline
-    assert "cost_usd" in page and all(rid in page for rid in rows(out)["run_id"])
-    assert "4 runs, 4 ok, 0 failed" in page
-
-
-def test_report_of_a_folder_without_runs_is_one_line(tmp_path):
-    proc = cli("batch", "report", str(tmp_path))
-    assert proc.returncode == 2 and "no runs.duckdb" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_example_grid_is_valid_and_has_at_least_12_runs():
-    example = ROOT / "scenarios" / "grid-example.yaml"
-    notebook = ROOT / "notebooks" / "03_cost_per_task.ipynb"
-    if not notebook.exists():
-        pytest.skip("notebooks/03_cost_per_task.ipynb not written yet")
-    grid = batch.load_grid(example)
-    assert len(grid.runs) >= 12
+    with Handshake() as handshake:
+        # two workers: the run with hours 3 starts once run 1 or 2 has finished
+        path = hours_grid(tmp_path, [1, 2, 3, 4, 5, 6, 7, 8], handshake_at=3, port=handshake.port)
+        out = tmp_path / "out"
+        proc = cli_background("batch", str(path), "--out", str(out), "-j", "2", "--no-progress",
+                              # a shell's background jobs inherit SIGINT ignored; a terminal's batch does not
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+        running = handshake.accept()
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the foreground process group on Ctrl-C
+        stdout, stderr = proc.communicate(timeout=WAIT_S)
+        assert process_gone(running.kernel_pid)  # the run in flight was stopped, its kernel with it
+        assert proc.returncode == 130, stderr
+        assert stderr.strip().startswith("interrupted:") and stderr.strip().count("\n") == 0
+        done = rows(out)
+        assert 1 <= len(done) < 8 and set(done["status"]) == {"ok"} and 3.0 not in set(done["hours"])
+        handshake.release_all()
+        result = batch.run_batch(path, out, jobs=2, progress=False)
+    assert result.skipped + result.recovered == len(done) and result.ok == 8 - len(done)
+    assert len(rows(out)) == 8
 
 
 def test_a_cell_over_the_time_limit_fails_that_run_and_the_next_gets_a_fresh_kernel(tmp_path):
-    path = write_grid(tmp_path, "runs:\n  - {sleep_seconds: 60}\n  - {hours: 2}\n")
+    # an hour-long cell: were it not stopped at the limit (1.5 s, rounded up to 2 for nbclient), this
+    # batch would not end within the bounded wait
+    path = write_grid(tmp_path, "runs:\n  - {sleep_seconds: 3600}\n  - {hours: 2}\n")
     out = tmp_path / "out"
-    result = batch.run_batch(path, out, jobs=1, timeout_s=1, progress=False)
-    assert (result.ok, result.failed) == (1, 1)
+    proc = cli("batch", str(path), "--out", str(out), "-j", "1", "--timeout", "1.5", "--no-progress",
+               timeout=WAIT_S)  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
     table = rows(out).set_index("status")
     assert table.loc["failed", "error"].startswith("CellTimeoutError: A cell timed out")
-    assert table.loc["failed", "duration_seconds"] < 30  # stopped at the limit, not after the 60 s sleep
-    assert table.loc["ok", "cost_usd"] == 4.0
+    assert table.loc["ok", "cost_usd"] == 4.0  # 2.0 × 2
+    stopped = int(table.loc["failed", "kernel_pid"])
+    assert int(table.loc["ok", "kernel_pid"]) != stopped and process_gone(stopped)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_is_one_line(tmp_path, value):
+    path = write_grid(tmp_path, "axes:\n  hours: [1]\n")
+    proc = cli("batch", str(path), "--out", str(tmp_path / "out"), f"--timeout={value}")
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert proc.stderr.startswith("error: --timeout: must be a number of seconds > 0")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_warm_run_matches_a_fresh_papermill_run(tmp_path):
@@ -311,3 +404,58 @@ def test_a_warm_run_matches_a_fresh_papermill_run(tmp_path):
     glued = {k: v for k, v in batch.glue_values(fresh).items() if k != "kernel_pid"}
     assert glued == {k: v for k, v in batch.glue_values(warm).items() if k != "kernel_pid"}
     assert glued == {"cost_usd": 10.0, "label_out": "warm", "leaked": False}  # 2.0 × 5 / 1.0
+
+
+def test_local_executor_is_a_concurrent_futures_executor():
+    with batch.LocalExecutor(2) as executor:
+        assert list(executor.map(pow, [2, 3, 4], [10, 2, 0])) == [1024, 9, 1]
+        with pytest.raises(ZeroDivisionError):
+            executor.submit(divmod, 1, 0).result(timeout=WAIT_S)
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+
+def test_report_html_has_an_inline_svg_chart_and_the_table(tmp_path):
+    path = write_grid(tmp_path, "axes:\n  price_usd_per_hour: [1, 2]\n  utilization: [0.5, 1.0]\n")
+    out = tmp_path / "out"
+    batch.run_batch(path, out, jobs=2, progress=False)
+    proc = cli("batch", "report", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page  # static chart: renders offline
+    assert "cost_usd by price_usd_per_hour" in page  # the chart: y by the first varying parameter
+    assert "cost_usd" in page and all(rid in page for rid in rows(out)["run_id"])
+    assert all(f'<a href="{name}">' in page for name in rows(out)["output"])
+    assert "4 runs, 4 ok, 0 failed" in page and "$" not in page.split("<svg")[0]  # every placeholder filled
+
+
+def test_report_escapes_what_the_notebook_wrote(tmp_path):
+    path = write_grid(tmp_path, "runs:\n  - {label: '<b>x</b>', hours: 1}\n  - {label: y, hours: 2}\n")
+    out = tmp_path / "out"
+    batch.run_batch(path, out, jobs=1, progress=False)
+    page = batch.report(out).read_text(encoding="utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+
+
+def test_report_of_a_folder_without_runs_is_one_line(tmp_path):
+    proc = cli("batch", "report", str(tmp_path))
+    assert proc.returncode == 2 and "no runs.duckdb" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("content", [b"this is not a database\n" * 100, None])
+def test_report_of_a_corrupt_or_foreign_runs_duckdb_is_one_line_naming_it(tmp_path, content):
+    target = tmp_path / "runs.duckdb"
+    if content is None:  # a valid DuckDB file without a runs table
+        duckdb.connect(str(target)).close()
+    else:
+        target.write_bytes(content)
+    proc = cli("batch", "report", str(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert f"{target}: not a readable runs table" in proc.stderr
+
+
+def test_example_grid_is_valid_and_has_24_runs():
+    grid = batch.load_grid(ROOT / "scenarios" / "grid-example.yaml")
+    assert len(grid.runs) == 4 * 3 * 2  # h100 prices × utilizations × rerun rates
