@@ -57,7 +57,11 @@ Components (``MemoryEstimate.components``, bytes **per GPU**, in this order)
 ``kv_cache`` (inference only)
     bytes per token = 2 (K and V) × layers × kv_heads × head_dim × bytes of ``kv_dtype`` (stas00
     ``inference/README.md``: Llama-3.1-8B bf16 = 2 × 2 × 32 × 4096 × 8/32 = 0.131 MB per token);
-    × context × batch.
+    × context × batch. Multi-head latent attention (MLA: DeepSeek-V2/V3/R1, ``kv_lora_rank`` set) caches one
+    compressed latent and the decoupled RoPE key per token and layer instead of per-head K and V:
+    ``(kv_lora_rank + qk_rope_head_dim)`` values (DeepSeek-V2, arXiv 2405.04434 §2.1.2-3 and Table 1:
+    "(d_c + d_h^R) · l" elements per token) — DeepSeek-V3 in bf16: (512 + 64) × 61 × 2 = 70,272 bytes per
+    token. :func:`kv_cache_values_per_token_layer` is the one home of both formulas (gpuplan.serving uses it).
     ``kv_dtype`` defaults to the weight precision for float formats and to bf16 for int8/int4 weights.
     Payload only: int8/int4 KV scales are not counted. Diffusion/video models have no KV cache.
 ``overhead``
@@ -270,13 +274,16 @@ class Architecture:
     patch_size: int | None = None
     mlp: str | None = None
     activation_bytes_per_sample: float | None = None
+    kv_lora_rank: int | None = None
+    qk_rope_head_dim: int | None = None
 
     def __post_init__(self) -> None:
         if _missing(self.params_total) or isinstance(self.params_total, bool) or not self.params_total > 0:
             raise InputError("params_total", f"must be a number > 0 for model {self.name!r}, got "
                                              f"{self.params_total!r}")
         for f in ("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim", "vocab_size", "ffn_size",
-                  "default_context", "latent_channels", "vae_spatial_factor", "vae_temporal_factor", "patch_size"):
+                  "default_context", "latent_channels", "vae_spatial_factor", "vae_temporal_factor", "patch_size",
+                  "kv_lora_rank", "qk_rope_head_dim"):
             value = getattr(self, f)
             object.__setattr__(self, f, None if _missing(value) else _whole(f, value))
         if _missing(self.params_active):
@@ -301,6 +308,11 @@ class Architecture:
                                          f"shares each KV head among heads/kv_heads query heads; got {self.kv_heads})")
         if self.kv_heads is not None and self.attention_heads is None:
             raise InputError("kv_heads", "needs attention_heads")
+        if (self.kv_lora_rank is None) != (self.qk_rope_head_dim is None):
+            given, missing = (("kv_lora_rank", "qk_rope_head_dim") if self.qk_rope_head_dim is None
+                              else ("qk_rope_head_dim", "kv_lora_rank"))
+            raise InputError(missing, f"multi-head latent attention needs kv_lora_rank and qk_rope_head_dim together "
+                                      f"(model {self.name!r} gives only {given})")
         value = self.activation_bytes_per_sample
         if _missing(value):
             object.__setattr__(self, "activation_bytes_per_sample", None)
@@ -339,11 +351,18 @@ class Architecture:
         h = self.hidden_size
         return float(max(self.vocab_size * h if self.vocab_size else 0, h * (self.ffn_size or 4 * h), h * h))
 
+    @property
+    def is_mla(self) -> bool:
+        """Multi-head latent attention (DeepSeek-V2/V3/R1): the KV cache holds a latent, not per-head K and V."""
+        return self.kv_lora_rank is not None
+
     def kv_cache_bytes_per_token(self, kv_dtype: str = "bf16") -> float:
-        """2 (K and V) × layers × kv_heads × head_dim × bytes (stas00 inference/README.md)."""
-        self.need("layers", "kv_heads", "head_dim")
+        """layers × :func:`kv_cache_values_per_token_layer` × bytes of ``kv_dtype``: 2 (K and V) × layers ×
+        kv_heads × head_dim × bytes (stas00 inference/README.md), or for MLA (kv_lora_rank + qk_rope_head_dim) ×
+        layers × bytes (DeepSeek-V2 Table 1)."""
+        self.need("layers")
         dtype = _choice("kv_dtype", kv_dtype, PRECISIONS)
-        return 2 * self.layers * self.kv_heads * self.head_dim * PAYLOAD_BYTES[dtype]
+        return self.layers * kv_cache_values_per_token_layer(self) * PAYLOAD_BYTES[dtype]
 
     def lora_params(self, rank: int, targets: Iterable[str] = ("q", "k", "v", "o")) -> int:
         """Trainable LoRA parameters: layers × Σ_targets rank × (d_in + d_out) (Hu et al. 2021, §4.1)."""
@@ -356,6 +375,20 @@ class Architecture:
         shapes = {"q": (h, q_out), "k": (h, kv_out), "v": (h, kv_out), "o": (q_out, h),
                   "gate": (h, self.ffn_size), "up": (h, self.ffn_size), "down": (self.ffn_size, h)}
         return self.layers * sum(rank * sum(shapes[t]) for t in targets)
+
+
+def kv_cache_values_per_token_layer(arch: Architecture) -> int:
+    """Values one token keeps in the KV cache of one full-attention layer — the one home of the formula
+    (``Architecture.kv_cache_bytes_per_token`` and gpuplan.serving call it):
+
+    - GQA/MQA/MHA: ``2 · kv_heads · head_dim`` (K and V per KV head; stas00 ``inference/README.md``);
+    - MLA (``kv_lora_rank`` set): ``kv_lora_rank + qk_rope_head_dim`` (the compressed latent c_KV and the
+      decoupled RoPE key k^R shared by all heads; DeepSeek-V2, arXiv 2405.04434 §2.1.2-3, Table 1:
+      "(d_c + d_h^R) · l" elements per token for l layers)."""
+    if arch.is_mla:
+        return arch.kv_lora_rank + arch.qk_rope_head_dim
+    arch.need("kv_heads", "head_dim")
+    return 2 * arch.kv_heads * arch.head_dim
 
 
 def _lora_targets(targets: Iterable[str] | str) -> tuple[str, ...]:
@@ -744,8 +777,10 @@ def memory_estimate(arch: Architecture | str, *, mode: str = "inference", precis
         context = seq if context is None else _whole("context", context)
         kv_dtype = kv_dtype or (precision if precision in ("fp32", "bf16", "fp16", "fp8") else "bf16")
         kv = arch.kv_cache_bytes_per_token(kv_dtype) * context * batch / gpus
-        assumptions.append(f"KV cache in {kv_dtype}: {context} tokens × batch {batch}, 2 × layers × kv_heads × "
-                           "head_dim × bytes per token (stas00 inference/README.md)")
+        assumptions.append(f"KV cache in {kv_dtype}: {context} tokens × batch {batch}, "
+                           + ("(kv_lora_rank + qk_rope_head_dim) × layers × bytes per token (MLA latent, DeepSeek-V2 "
+                              "arXiv 2405.04434 Table 1)" if arch.is_mla else
+                              "2 × layers × kv_heads × head_dim × bytes per token (stas00 inference/README.md)"))
     elif context is not None:
         raise InputError("context", f"{arch.family} models have no KV cache")
     assumptions.append(f"overhead {bytes_to_gib(overhead):.2f} GiB: CUDA context and kernels (stas00 "

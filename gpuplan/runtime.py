@@ -297,7 +297,7 @@ def _whole(name: str, value) -> int:
 
 def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1, precision: str = "bf16",
                      task: str = "pretrain", mfu: float | None = None, layers: int | None = None,
-                     hidden_size: int | None = None, seq: int | None = None, batch: int = 1,
+                     hidden_size: int | None = None, seq: int | None = None, batch: int | None = None,
                      checkpointing: bool = False, context: int | None = None,
                      kv_bytes_per_token: float | None = None, goodput: float | None = None) -> RuntimeEstimate:
     """Hours to process ``tokens`` tokens with a ``params``-parameter model on ``gpus`` × ``gpu_id``.
@@ -308,11 +308,14 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
       see :func:`fit_mfu`).
     - lora: LoRA/QLoRA over a frozen base, 4·P + 12·L·d·s per token (no weight gradients for the frozen
       weights — a derived assumption, see the module docstring); ``checkpointing`` adds 2·P + 4·L·d·s.
-    - inference: the larger of prefill-style compute (2·P per token at the same MFU) and memory-bound decode
-      (:func:`decode_seconds_per_token`: all weight bytes at ``precision`` read once per step over the summed
-      memory bandwidth, ``tokens / batch`` steps). With ``context`` (tokens held in the KV cache per sequence
-      during decoding — for a prompt of p tokens generating n, about p + n/2 on average) each step also reads
-      ``kv_bytes_per_token × context × batch`` bytes (``kv_bytes_per_token`` is required then, e.g.
+    - inference, at a **fixed decode batch** ``batch`` (required: the roofline of one measured batch, as the GPU
+      harness times it; a server is not batch-1 — it batches continuously, so its throughput and cost come
+      from :func:`gpuplan.serving.serve` with a concurrency, or ``gpuplan serve``; without ``batch`` this
+      raises InputError pointing there): the larger of prefill-style compute (2·P per token at the same MFU)
+      and memory-bound decode (:func:`decode_seconds_per_token`: all weight bytes at ``precision`` read once
+      per step over the summed memory bandwidth, ``tokens / batch`` steps). With ``context`` (tokens held in the
+      KV cache per sequence during decoding — for a prompt of p tokens generating n, about p + n/2 on average)
+      each step also reads ``kv_bytes_per_token × context × batch`` bytes (``kv_bytes_per_token`` is required then, e.g.
       ``memory.Architecture.from_model(name).kv_cache_bytes_per_token("bf16")``). Without ``context`` the
       KV-cache reads are left out (the earlier behaviour), which makes the decode time a lower bound.
 
@@ -335,6 +338,10 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
         raise InputError("checkpointing", "only applies to training tasks (pretrain, finetune, lora)")
     if context is not None and task != "inference":
         raise InputError("context", "only applies to task=inference (the KV cache read while decoding)")
+    if task == "inference" and batch is None:  # batch-1 decoding over-states the cost of serving 10-100x
+        raise InputError("batch", "task=inference needs the decode batch (sequences decoded together); a server "
+                                  "batches continuously: price it with gpuplan.serving.serve(model, gpu, "
+                                  "concurrency=...) or `gpuplan serve --model M --gpu G --concurrency C|max`")
     shape = _shape(layers, hidden_size, seq)
     peak = peak_flops(gpu_id, precision)
     if mfu is None:

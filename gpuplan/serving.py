@@ -20,8 +20,8 @@ Formulas and sources
   expectation of balls in bins; Feller, *An Introduction to Probability Theory*, vol. 1, ch. II), plus the
   shared experts (inside the always-read part). Not all experts (``T`` small) and not only ``k`` (``T`` > 1).
 - **KV cache** per token and layer: GQA/MQA/MHA ``2 · kv_heads · head_dim`` values
-  (``memory.Architecture.kv_cache_bytes_per_token``, stas00); MLA (DeepSeek-V2, arXiv 2405.04434 §2.1.2-3,
-  Table 1: "(d_c + d_h^R) · l" elements per token) ``kv_lora_rank + qk_rope_head_dim`` values. Sliding-window
+  (stas00); MLA (DeepSeek-V2, arXiv 2405.04434 §2.1.2-3, Table 1: "(d_c + d_h^R) · l" elements per token)
+  ``kv_lora_rank + qk_rope_head_dim`` values — both from ``memory.kv_cache_values_per_token_layer``. Sliding-window
   layers hold ``min(context, window)`` tokens (gpt-oss: window 128 on half the layers). Payload bytes
   bf16 2, fp8 1, fp4 0.5 (``memory.PAYLOAD_BYTES``; scales not counted). Tensor parallelism splits KV heads
   across GPUs; with more GPUs than KV heads each GPU keeps one head (replicated), and MLA's latent, one shared
@@ -56,7 +56,7 @@ Formulas and sources
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import numpy as np
@@ -110,6 +110,17 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         self.arch.need("layers", "hidden_size", "attention_heads", "kv_heads", "head_dim")
+        # the MLA latent lives on memory.Architecture (one KV formula: memory.kv_cache_values_per_token_layer);
+        # given here or there, both carry it
+        mla = {"kv_lora_rank": self.kv_lora_rank, "qk_rope_head_dim": self.qk_rope_head_dim}
+        on_arch = {k: getattr(self.arch, k) for k in mla}
+        if any(v is not None for v in mla.values()) and on_arch != mla:
+            if any(v is not None for v in on_arch.values()):
+                raise InputError("kv_lora_rank", f"{self.name}: the MLA fields differ from the architecture's {on_arch}")
+            object.__setattr__(self, "arch", replace(self.arch, **mla))
+        for k, v in on_arch.items():
+            if v is not None:
+                object.__setattr__(self, k, v)
         if self.is_moe and (self.moe_layers or self.arch.layers) > self.arch.layers:
             raise InputError("moe_layers", f"{self.name}: more MoE layers than layers")
 
@@ -162,9 +173,8 @@ def kv_bytes_per_token_layer(spec: ModelSpec, kv_dtype: str) -> float:
     """KV-cache bytes one token holds in one (full-attention) layer: GQA 2·kv_heads·head_dim, MLA
     kv_lora_rank + qk_rope_head_dim values, at the payload of ``kv_dtype``."""
     payload = KV_PAYLOAD[_choice("kv_dtype", kv_dtype, KV_DTYPES)]
-    if spec.is_mla:
-        return (spec.kv_lora_rank + spec.qk_rope_head_dim) * memory.PAYLOAD_BYTES[payload]
-    return spec.arch.kv_cache_bytes_per_token(payload) / spec.layers  # one home: memory's GQA formula
+    # one home of the GQA and MLA formulas: memory.kv_cache_values_per_token_layer
+    return memory.kv_cache_values_per_token_layer(spec.arch) * memory.PAYLOAD_BYTES[payload]
 
 
 def token_layers(spec: ModelSpec, context):

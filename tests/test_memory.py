@@ -19,6 +19,7 @@ from gpuplan.memory import (
     bytes_to_gb,
     bytes_to_gib,
     fit_table,
+    kv_cache_values_per_token_layer,
     latent_tokens,
     layer_activation_bytes,
     max_batch,
@@ -157,6 +158,35 @@ def test_llama_kv_cache_per_token():
     # fp8 KV halves it; int4 weights keep a bf16 cache by default.
     assert memory_estimate(LLAMA, batch=128, seq=1024, kv_dtype="fp8").components["kv_cache"] == 128 * 1024 * 65536
     assert memory_estimate(LLAMA, precision="int4", seq=1024).components["kv_cache"] == 1024 * 131_072
+
+
+def test_mla_kv_cache_is_the_latent_not_per_head_kv():
+    # DeepSeek-V3 config_671B.json: kv_lora_rank 512, qk_rope_head_dim 64, 61 layers; MLA caches (d_c + d_h^R)
+    # values per token and layer (DeepSeek-V2 arXiv 2405.04434 Table 1): (512 + 64) × 61 × 2 bytes in bf16
+    v3 = Architecture.from_model("deepseek-v3")
+    assert v3.is_mla and (v3.kv_lora_rank, v3.qk_rope_head_dim, v3.layers) == (512, 64, 61)
+    assert v3.kv_cache_bytes_per_token("bf16") == (512 + 64) * 61 * 2 == 70_272
+    assert v3.kv_cache_bytes_per_token("fp8") == 576 * 61 == 35_136
+    # per-head K and V of 128 heads × 128 would have been 2 × 61 × 128 × 128 × 2 = 3,997,696 bytes (57× more)
+    assert 2 * 61 * 128 * 128 * 2 / 70_272 == pytest.approx(56.9, abs=0.1)
+    # in a memory estimate: 4,096 tokens × batch 2 of the latent
+    est = memory_estimate("deepseek-v3", mode="inference", precision="fp8", batch=2, seq=4096, kv_dtype="bf16")
+    assert est.components["kv_cache"] == 2 * 4096 * 70_272
+    assert any("kv_lora_rank" in a for a in est.assumptions)
+    # the serving model reads the same formula (one home): per layer 576 × 2 bytes
+    from gpuplan import serving
+
+    assert serving.kv_bytes_per_token_layer(serving.model_spec("deepseek-v3"), "bf16") == 576 * 2
+    # GQA models are untouched: Llama-3.1-8B stays at stas00's 131,072 bytes
+    assert kv_cache_values_per_token_layer(LLAMA) * 32 * 2 == 131_072
+
+
+def test_mla_fields_come_in_pairs():
+    with pytest.raises(InputError) as err:
+        Architecture(params_total=1e9, layers=2, hidden_size=256, attention_heads=4, kv_lora_rank=64)
+    assert err.value.field == "qk_rope_head_dim" and "\n" not in str(err.value)
+    with pytest.raises(InputError, match="^kv_lora_rank"):
+        Architecture(params_total=1e9, layers=2, hidden_size=256, attention_heads=4, qk_rope_head_dim=16)
 
 
 def test_inference_weights_and_tensor_parallel():

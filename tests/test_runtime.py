@@ -227,7 +227,7 @@ def test_decode_reads_the_kv_cache():
     assert base.hours == pytest.approx(16e9 / bw * 1e6 / 8 / 3600) and base.kv_bytes_per_step == 0
     assert est.hours / base.hours == pytest.approx(1 + kv / 16e9)  # +26.8 %
     with pytest.raises(InputError, match="^kv_bytes_per_token"):
-        runtime.runtime_estimate(params=8e9, tokens=1e6, gpu_id=H100, task="inference", context=4096)
+        runtime.runtime_estimate(params=8e9, tokens=1e6, gpu_id=H100, task="inference", batch=8, context=4096)
     with pytest.raises(InputError, match="^context"):
         runtime.runtime_estimate(params=8e9, tokens=1e6, gpu_id=H100, task="finetune", context=4096)
 
@@ -240,12 +240,26 @@ def test_runtime_estimate_default_mfu_band():
     assert est.hours * est.mfu == pytest.approx(est.hours_high * est.mfu_low)
 
 
-def test_runtime_inference_memory_bound_at_batch_one():
+def test_runtime_inference_memory_bound_at_an_explicit_batch_one():
     # batch 1 decode of a 7e9 model in bf16 on one H100: 14e9 bytes per token / (bandwidth × 1e9) per token
     bw = data.gpu(H100)["memory_bandwidth_gbps"]
-    est = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference")
+    est = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference", batch=1)
     assert est.bound == "memory"
     assert est.hours == pytest.approx(14e9 / (bw * 1e9) * 1e6 / 3600)
+    # batch 64 reads the same 14e9 bytes per step for 64 tokens: 64× fewer steps while memory-bound
+    # (compute per step 64 · 2 · 7e9 = 8.96e11 FLOPs ≪ the 14e9 B / 3.35e12 B/s = 4.2 ms of reading)
+    wide = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference", batch=64)
+    assert wide.bound == "memory" and wide.hours == pytest.approx(est.hours / 64)
+
+
+def test_runtime_inference_is_never_silently_batch_one():
+    # issue 12: a server batches continuously; without a batch the estimate refuses and points to the serving model
+    with pytest.raises(InputError) as err:
+        runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference")
+    assert err.value.field == "batch" and "gpuplan serve" in str(err.value) and "serving.serve" in str(err.value)
+    assert "\n" not in str(err.value)
+    # training tasks do not need one
+    assert runtime.runtime_estimate(params=7e9, tokens=1e9, gpu_id=H100, mfu=0.5, goodput=1).task == "pretrain"
 
 
 @pytest.mark.parametrize("kwargs, field", [
@@ -285,7 +299,7 @@ def test_goodput_divides_every_hour_and_defaults_to_production():
     assert prod.hours == pytest.approx(4.2e19 / 1.248e15 / 3600 / production_goodput())
     assert 0 < production_goodput() < 1
     # inference is not a training run: no goodput unless given
-    inf = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference")
+    inf = runtime.runtime_estimate(params=7e9, tokens=1e6, gpu_id=H100, task="inference", batch=1)
     assert inf.goodput == 1.0 and inf.goodput_method == "none"
 
 
