@@ -11,7 +11,9 @@ The limits are the issue's rules (``../shared`` issue 4): prices are non-negativ
 from __future__ import annotations
 
 import ast
+import contextlib
 import math
+import os
 import re
 from collections.abc import Iterable
 from numbers import Integral, Real
@@ -144,7 +146,7 @@ def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on
     except InputError as err:
         if any_provider and provider is not None and catalog is None:
             return prices.resolve(gpu_id, None, kind=kind, field=name)
-        if err.field == name:
+        if err.field in (name, "prices"):  # a bad catalog file names itself (file, line, column)
             raise
         raise InputError(name, f"None asks for a price from the data, but {_message(err)}; pass a price") from None
 
@@ -374,3 +376,54 @@ def check_parameter_type(name: str, value: Any, info: dict) -> Any:
     if "float" in names and "int" not in names and isinstance(value, Integral) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def check_notebook_parameters(path: str | Path, values: dict[str, Any]) -> dict[str, Any]:
+    """Check ``values`` against a notebook's contract before it runs: every name must be declared in its
+    parameters cell (a misspelled name is refused, where papermill only warns), every value must have the
+    declared type (:func:`check_parameter_type`) and pass the notebook's own rule (:func:`notebook_rules`).
+    Returns the normalized values; the first problem raises one InputError naming the parameter."""
+    import nbformat  # noqa: PLC0415 (see the section comment)
+
+    declared = notebook_parameters(path)
+    rules = notebook_rules(nbformat.read(str(path), as_version=4))
+    checked: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in declared:
+            raise InputError(name, f"unknown parameter of {Path(path).name}; its parameters are {', '.join(declared)}")
+        value = check_parameter_type(name, value, declared[name])
+        rule, choices = rules.get(name, (None, None))
+        if rule is not None and value is not None:
+            validate(name, value, rule, choices)
+        checked[name] = value
+    return checked
+
+
+def run_notebook(path: str | Path, output: str | Path, values: dict[str, Any]) -> Path:
+    """``papermill`` with the contract checked first and a failing cell reported as ONE line: the notebook, the
+    cell's execution count and the error (InputError naming the parameter). Runs in the notebook's folder."""
+    import papermill  # noqa: PLC0415 (see the section comment)
+    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415
+
+    path, output = Path(path), Path(output)
+    checked = check_notebook_parameters(path, values)
+    try:
+        with _kernel_stderr_quiet():  # the kernel process's start-up warnings are not the user's error line
+            papermill.execute_notebook(str(path), str(output), parameters=checked, kernel_name="python3",
+                                       cwd=str(path.resolve().parent), progress_bar=False, log_output=False)
+    except PapermillExecutionError as err:
+        raise InputError(path.name, f"cell {err.exec_count}: {err.ename}: {err.evalue}") from None
+    return output
+
+
+@contextlib.contextmanager
+def _kernel_stderr_quiet():
+    """Point file descriptor 2 at /dev/null while a kernel runs (it inherits it), then restore it."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -262,3 +262,28 @@ def test_papermill_misspelled_parameter_is_refused(tmp_path):
     assert proc.returncode != 0
     (error,) = _error_outputs(tmp_path / "out.ipynb")
     assert error["traceback"][0].startswith("InputError: h100_usd_per_hr: unknown parameter")
+
+
+# ------------------------------------------------------------------ gpuplan run: papermill -p with the contract
+NB06 = str(REPO / "notebooks" / "06_claims_check.ipynb")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["-p", "h100_usd_per_hour=-3"], "error: h100_usd_per_hour: must be >= 0 USD (got -3.0)"),
+    (["-p", "h100_usd_per_hr=3"], "error: h100_usd_per_hr: unknown parameter of 06_claims_check.ipynb"),
+    (["-p", "h100_usd_per_hour=abc"], "error: h100_usd_per_hour: must be float or None (got 'abc')"),
+    (["-p", "gpu_b=nope"], "error: gpu_b: unknown GPU 'nope'"),
+    (["-p", "novalue"], "error: -p: 'novalue': write NAME=VALUE"),
+])
+def test_run_refuses_bad_parameters_before_any_kernel_starts(tmp_path, args, needle):
+    proc = _gpuplan("run", NB06, str(tmp_path / "out.ipynb"), *args)
+    assert _one_line_exit_2(proc).startswith(needle)
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_run_reports_a_failing_cell_as_one_line(tmp_path):
+    bad = tmp_path / "catalog.csv"
+    bad.write_text("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,abc\n", encoding="utf-8")
+    proc = _gpuplan("run", NB06, str(tmp_path / "out.ipynb"), "-p", f"prices={bad}")
+    line = _one_line_exit_2(proc, "06_claims_check.ipynb: cell ", "InputError: prices:")
+    assert f"{bad} line 2, column usd_per_gpu_hour: 'abc' is not a number" in line
