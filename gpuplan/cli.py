@@ -57,6 +57,22 @@ app = _typer("gpuplan: which GPU to rent or buy — memory fit, runtime, cost pe
 
 # ---------------------------------------------------------------------------------------------- shared helpers
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout instead of a table.")
+PRICES_OPTION = typer.Option(None, "--prices", help="Your own price catalog CSV (a SkyPilot vms.csv or the "
+                             "data/prices.csv format); default prices come from it instead of the data.")
+
+
+def catalog_option(path: str | None) -> str | None:
+    """Check a --prices file now (one line naming file, line and column on a bad cell) and say on stderr which
+    accelerators it names that no GPU mapping knows; returns the path."""
+    if path is None:
+        return None
+    from gpuplan import prices
+
+    with options(prices="--prices"):
+        note = prices.unmapped_note(prices.load_catalog(path))
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    return path
 _SUFFIX = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMBGT]?)\s*$", re.IGNORECASE)
 
@@ -193,6 +209,17 @@ def data_query(
         typer.echo(df.to_csv(index=False), nl=False)
     else:
         emit(df, as_json)
+
+
+@data_app.command("export")
+def data_export(
+    out_dir: str = typer.Argument(..., metavar="DIR", help="Folder for one <table>.parquet per table and view."),
+) -> None:
+    """Export every table and view as Parquet (readable by DuckDB 1.x, pandas, polars; the .duckdb file is not)."""
+    from gpuplan import data
+
+    for path in data.export(out_dir):
+        typer.echo(f"wrote {path}")
 
 
 # ----------------------------------------------------------------------------------------- model arguments
@@ -349,8 +376,9 @@ def scale_command(
     gpus: str = typer.Option("1,8,64,512", "--gpus", help="GPU counts, comma-separated."),
     tokens: str | None = typer.Option(None, "--tokens", help="Training tokens (default 20 × params, Chinchilla)."),
     precision: str = typer.Option("bf16", "--precision", help="Compute precision."),
-    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: latest in the data)."),
+    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: the market median in the data, see the price basis)."),
     provider: str | None = typer.Option(None, "--provider", help="Take the latest price of this provider."),
+    prices_file: str | None = PRICES_OPTION,
     overlap: float = typer.Option(2 / 3, "--overlap", help="Fraction of compute that hides the all-reduce, [0, 1]."),
     mfu: float | None = typer.Option(None, "--mfu", help="Model FLOPs utilization, (0, 1] (default: fitted)."),
     gpus_per_node: int = typer.Option(8, "--gpus-per-node", help="GPUs per node (NVLink domain)."),
@@ -372,7 +400,7 @@ def scale_command(
     # Chinchilla-optimal default: ~20 tokens per parameter (Hoffmann et al. 2022, arXiv 2203.15556)
     n_tokens = parse_count("--tokens", tokens) if tokens is not None else 20 * arch.params_active
     with options(price="--price", provider="--provider"):
-        info = price_info(gpu_id, price, provider=provider)
+        info = price_info(gpu_id, price, provider=provider, catalog=catalog_option(prices_file))
     tp: int | str | None = tensor_parallel
     if tensor_parallel is not None and tensor_parallel != "auto":
         tp = parse_count("--tensor-parallel", tensor_parallel)
@@ -424,6 +452,7 @@ def cost_command(
     price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: latest price in the data)."),
     provider: str | None = typer.Option(None, "--provider", help="Take the latest price of this provider."),
     kind: str = typer.Option("on-demand", "--kind", help="Price kind: on-demand, spot or reserved."),
+    prices_file: str | None = PRICES_OPTION,
     gpus: int = typer.Option(1, "--gpus", help="GPUs the job runs on."),
     utilization: float = typer.Option(1.0, "--utilization", help="Average GPU utilization during the job, (0, 1]."),
     reruns_per_100: float = typer.Option(0.0, "--reruns-per-100", help="Failed attempts rerun per 100 jobs."),
@@ -440,7 +469,7 @@ def cost_command(
 
     gpu_id = resolve_gpu("--gpu", gpu)
     with options(price="--price", provider="--provider", kind="--kind"):
-        info = price_info(gpu_id, price, provider=provider, kind=kind)
+        info = price_info(gpu_id, price, provider=provider, kind=kind, catalog=catalog_option(prices_file))
     with options(runtime_hours="--hours", usd_per_gpu_hour="--price", gpus="--gpus", utilization="--utilization",
                  reruns_per_100="--reruns-per-100", queue_hours="--queue-hours", value_per_hour_usd="--value-per-hour",
                  storage_usd="--storage", egress_usd="--egress", clips="--clips"):  # fmt: skip
@@ -456,10 +485,11 @@ def cost_command(
 def breakeven_command(
     a: str = typer.Option(..., "--a", help="Baseline GPU (id or alias), e.g. a100-sxm4-80gb."),
     b: str = typer.Option(..., "--b", help="Challenger GPU (id or alias), e.g. h100-sxm5-80gb."),
-    price_a: float | None = typer.Option(None, "--price-a", help="USD per GPU-hour of A (default: latest in data)."),
-    price_b: float | None = typer.Option(None, "--price-b", help="USD per GPU-hour of B (default: latest in data)."),
+    price_a: float | None = typer.Option(None, "--price-a", help="USD per GPU-hour of A (default: market median in the data)."),
+    price_b: float | None = typer.Option(None, "--price-b", help="USD per GPU-hour of B (default: market median in the data)."),
     task: str | None = typer.Option(None, "--task", help="Task class for the observed speedup band."),
     provider: str | None = typer.Option(None, "--provider", help="Take default prices from this provider."),
+    prices_file: str | None = PRICES_OPTION,
     utilization_a: float = typer.Option(1.0, "--utilization-a", help="Utilization on A, (0, 1]."),
     utilization_b: float = typer.Option(1.0, "--utilization-b", help="Utilization on B, (0, 1]."),
     reruns_a: float = typer.Option(0.0, "--reruns-a", help="Reruns per 100 jobs on A."),
@@ -475,7 +505,8 @@ def breakeven_command(
     with options(price_a="--price-a", price_b="--price-b", price="--price-a", utilization_a="--utilization-a",
                  utilization_b="--utilization-b", reruns_a="--reruns-a", reruns_b="--reruns-b", task="--task",
                  provider="--provider"):  # fmt: skip
-        result = breakeven(gpu_a, gpu_b, price_a, price_b, task, provider=provider, utilization_a=utilization_a,
+        result = breakeven(gpu_a, gpu_b, price_a, price_b, task, provider=provider,
+                           catalog=catalog_option(prices_file), utilization_a=utilization_a,
                            utilization_b=utilization_b, reruns_a=reruns_a, reruns_b=reruns_b)  # fmt: skip
     if show_sensitivity:
         result["sensitivity"] = verdict_sensitivity(result)
@@ -664,6 +695,49 @@ def sweep_command(
     from gpuplan import sweep
 
     emit(sweep.run_sweep(grid, out, csv=csv), as_json, title="sweep")
+
+
+# -------------------------------------------------------------------------------------------------------- run
+def _parameter_value(text: str) -> Any:
+    """A -p value as papermill reads it: a YAML scalar (2, 2.5, true, null) or else the text itself."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (int, float, bool, type(None))) else text
+
+
+@app.command("run")
+def run_command(
+    notebook: str = typer.Argument(..., help="The notebook to run, e.g. notebooks/03_cost_per_task.ipynb."),
+    output: str = typer.Argument(..., help="Where to write the executed notebook."),
+    parameter: list[str] | None = typer.Option(None, "-p", "--parameter", help="NAME=VALUE (repeatable), "
+                                                "as papermill's -p NAME VALUE; the value is read as YAML."),
+    parameters_file: str | None = typer.Option(None, "-f", "--parameters-file", help="A YAML file of parameters."),
+) -> None:
+    """Execute a notebook with parameters (papermill), checked against the notebook's parameter contract first:
+    an unknown name, a wrong type or a bad value exits 2 with one line, and so does a failing cell."""
+    from pathlib import Path
+
+    from gpuplan import params
+
+    values: dict[str, Any] = {}
+    if parameters_file is not None:
+        loaded = params.read_yaml(parameters_file, "--parameters-file")
+        if not isinstance(loaded, dict):
+            raise InputError("--parameters-file", f"{parameters_file}: must be a mapping of parameter: value")
+        values.update(loaded)
+    for item in parameter or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError("-p", f"{item!r}: write NAME=VALUE")
+        values[name.strip()] = _parameter_value(text)
+    if not Path(notebook).is_file():
+        raise InputError("notebook", f"{notebook}: no such file")
+    path = params.run_notebook(notebook, output, values)
+    typer.echo(f"wrote {path}")
 
 
 def main() -> None:
