@@ -578,6 +578,7 @@ def serve_command(
                                         "fp8/fp4 weights, else bf16)."),  # fmt: skip
     price: float | None = typer.Option(None, "--price", help="USD per GPU-hour of --gpu (default: the cost "
                                        "module's price rule)."),  # fmt: skip
+    prices_file: str | None = PRICES_OPTION,
     tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="SLA search: time per output token <= this."),
     ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="SLA search: time to first token <= this."),
     top: int = typer.Option(10, "--top", help="SLA search: rows of the ranked table shown."),
@@ -590,6 +591,16 @@ def serve_command(
     arch = _architecture(model, params, layers=layers, hidden_size=hidden, attention_heads=heads, kv_heads=kv_heads,
                          head_dim=head_dim, vocab_size=vocab)  # fmt: skip
     gpu_id = resolve_gpu("--gpu", gpu) if gpu is not None else None
+    catalog = catalog_option(prices_file)
+    catalog_prices = None
+    if catalog is not None:  # the catalog's median per-GPU price of every GPU it lists (or of --gpu)
+        from gpuplan import prices as price_rules
+
+        listed = sorted(set(price_rules.load_catalog(catalog)["gpu_id"])) if gpu_id is None else [gpu_id]
+        with options(prices="--prices"):
+            catalog_prices = {g: price_rules.resolve(g, catalog=catalog)["usd_per_gpu_hour"] for g in listed}
+        if price is None and gpu_id is not None:
+            price = catalog_prices[gpu_id]
     names = dict(model="--model", tp="--tp", precision="--precision", kv_dtype="--kv-dtype", price="--price",
                  concurrency="--concurrency", input_tokens="--input-tokens", output_tokens="--output-tokens",
                  tpot_ms="--tpot-ms", ttft_ms="--ttft-ms", gpu="--gpu", params_total="--params", layers="--layers",
@@ -610,9 +621,10 @@ def serve_command(
         if concurrency.strip().lower() != "max":
             raise InputError("--concurrency", "the SLA search tries every concurrency up to the most that fit: drop it")
         found = serving_search.sla_search(spec, input_tokens=input_tokens, output_tokens=output_tokens, tpot_ms=tpot_ms,
-                                          ttft_ms=ttft_ms, gpus=gpu_id, tp=tp, precision=precision,
+                                          ttft_ms=ttft_ms, gpus=gpu_id if catalog_prices is None else list(catalog_prices),
+                                          tp=tp, precision=precision,
                                           kv_dtypes=(kv_dtype,) if kv_dtype else ("bf16", "fp8"),
-                                          prices={gpu_id: price} if price is not None else None)  # fmt: skip
+                                          prices={gpu_id: price} if price is not None else catalog_prices)  # fmt: skip
     ranked = found["ranked"].head(parse_count("--top", str(top)))
     if not as_json:
         ranked = ranked[["gpu_id", "tp", "precision", "kv_dtype", "concurrency", "tpot_ms", "ttft_ms",

@@ -3,6 +3,7 @@ CLI's --prices. Expected values are read from data/prices.csv directly or worked
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,14 @@ def test_parquet_export_round_trips(tmp_path):
     first = (tmp_path / "gpus.parquet").read_bytes()
     data.export(tmp_path)
     assert (tmp_path / "gpus.parquet").read_bytes() == first  # deterministic bytes
+
+
+def test_serve_takes_its_price_from_a_catalog(catalog):
+    def run(*extra):
+        proc = subprocess.run([sys.executable, "-m", "gpuplan", "serve", "--model", "llama-3.1-8b", "--gpu", H100,
+                               "--json", *extra], capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["usd_per_million_output_tokens"]
+
+    # the catalog's H100 SXM median is (23.92 / 8 + 3.29) / 2 = $3.14 per GPU-hour
+    assert run("--prices", str(catalog)) == pytest.approx(run("--price", "3.14"))
