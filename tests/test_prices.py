@@ -165,3 +165,13 @@ def test_serve_takes_its_price_from_a_catalog(catalog):
 
     # the catalog's H100 SXM median is (23.92 / 8 + 3.29) / 2 = $3.14 per GPU-hour
     assert run("--prices", str(catalog)) == pytest.approx(run("--price", "3.14"))
+
+
+def test_grid_prices_key_is_every_runs_catalog_relative_to_the_grid(catalog, tmp_path):
+    from gpuplan import batch
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"notebook: {REPO / 'notebooks' / '03_cost_per_task.ipynb'}\nprices: lambda/vms.csv\n"
+                    "axes:\n  runtime_hours_a: [8.0, 10.0]\n", encoding="utf-8")
+    loaded = batch.load_grid(grid)
+    assert [run.parameters["prices"] for run in loaded.runs] == [str(catalog.resolve())] * 2

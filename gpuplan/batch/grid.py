@@ -36,7 +36,7 @@ from gpuplan.errors import InputError
 
 RUN_ID_DIGITS = 12
 MAX_RUNS = 100_000  # one notebook per run: beyond this, a vectorized sweep is the tool
-GRID_KEYS = ("notebook", "fixed", "axes", "runs", "csv", "description")
+GRID_KEYS = ("notebook", "fixed", "axes", "runs", "csv", "description", "prices")
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,13 @@ def _parameter_sets(spec: dict, base: Path) -> list[dict[str, Any]]:
         sets = [dict(r) for r in runs]
     else:
         sets = _csv_sets((base / str(spec["csv"])).resolve())
-    return [{**fixed, **s} for s in sets]
+    if spec.get("prices") is not None:  # `prices: FILE` at the top: the price catalog of every run
+        fixed = {**fixed, "prices": spec["prices"]}
+    sets = [{**fixed, **s} for s in sets]
+    for values in sets:  # a catalog path is relative to the grid file, like the notebook's
+        if isinstance(values.get("prices"), str):
+            values["prices"] = str((base / values["prices"]).resolve())
+    return sets
 
 
 def load_grid(path: str | Path) -> Grid:
