@@ -413,6 +413,27 @@ def test_local_executor_is_a_concurrent_futures_executor():
             executor.submit(divmod, 1, 0).result(timeout=WAIT_S)
 
 
+def _sigkill_self_once(marker: str) -> int:
+    if not os.path.exists(marker):
+        Path(marker).touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def _sigkill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_local_executor_reruns_a_task_whose_worker_died_once_then_gives_up(tmp_path):
+    with batch.LocalExecutor(1) as executor:
+        first = executor.submit(os.getpid).result(timeout=WAIT_S)
+        again = executor.submit(_sigkill_self_once, str(tmp_path / "died")).result(timeout=WAIT_S)
+        assert again != first  # the task ran again, in the worker that replaced the dead one
+        with pytest.raises(batch.WorkerDied, match=r"died \(killed by SIGKILL\) on 2 attempts$"):
+            executor.submit(_sigkill_self).result(timeout=WAIT_S)
+        assert executor.submit(pow, 2, 3).result(timeout=WAIT_S) == 8  # and it goes on
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 

@@ -82,7 +82,9 @@ def _worker_main(conn, parent_pid: int, initializer: Callable | None, initargs: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the batch, which stops the workers
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     if initializer is not None:
-        initializer(*initargs)
+        # a failing initializer must not kill the worker (it would be re-forked forever); its tasks will say
+        with contextlib.suppress(Exception):
+            initializer(*initargs)
     while True:
         try:
             message = conn.recv()
