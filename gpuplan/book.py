@@ -363,7 +363,7 @@ def data_tables() -> dict[str, str]:
 
     pages = {"data_hash.html": f"<p>Data content hash: <code>{data.data_hash()[:16]}</code></p>\n"}
     for name, sql in DATA_TABLES.items():
-        frame = data.query(sql).convert_dtypes()  # nullable ints: 80, not 80.0; missing -> empty cell
+        frame = data.query(sql).convert_dtypes().astype(object).fillna("—")  # 80, not 80.0; to_html's na_rep misses pd.NA
         table = frame.to_html(index=False, na_rep="—", border=0, render_links=True, classes=["table"])
         pages[f"{name}.html"] = f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'  # theme's wide-table scroller
     return pages
