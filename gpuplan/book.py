@@ -52,8 +52,11 @@ VENDOR_DIR = BOOK_DIR / "_static" / "vendor"
 #: files the vendoring make step (`make vendor`) must have produced; _config.yml loads them
 VENDOR_FILES = ("altair-preloaded.js", "vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
                 "mathjax/tex-mml-chtml.js")
-#: code whose changes change notebook outputs (book.py and cli.py do not)
-_CODE_FILES = [p for p in sorted((ROOT / "gpuplan").glob("*.py")) if p.name not in ("book.py", "cli.py")]
+#: code whose changes change notebook outputs: every module of the package and its subpackages (memory, pages, ...)
+#: but the book build, the command line and the batch runner
+_NOT_OUTPUT_CODE = ("book.py", "cli.py", "cli", "batch")
+_CODE_FILES = [p for p in sorted((ROOT / "gpuplan").rglob("*.py"))
+               if p.relative_to(ROOT / "gpuplan").parts[0] not in _NOT_OUTPUT_CODE]
 _OK_MARKER = ".gpuplan-build-ok"
 _METADATA_KEY = "gpuplan"
 

@@ -22,30 +22,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gpuplan.cost import _out, cost_per_job, price_info, usd_per_useful_gpu_hour
-from gpuplan.validators import PLAUSIBLE, check_range as _check
+from gpuplan import assumptions, data, runtime
+from gpuplan.cost import cost_per_job, price_info, scalar_or_array, usd_per_useful_gpu_hour
 from gpuplan.errors import InputError
+from gpuplan.speedup import workload_speedup
+from gpuplan.validators import PLAUSIBLE, check_range
 
-HOURS_PER_MONTH = 365.0 * 24.0 / 12.0  # 730 h: average month (8760 h a year / 12)
+#: an average month, 8760 h a year / 12 = 730 h (gpuplan.assumptions 'hours_per_month')
+HOURS_PER_MONTH = assumptions.value("hours_per_month")
 #: Assumption: data-centre PUE. Uptime Institute's annual Global Data Center Surveys report industry-average
 #: PUE between about 1.55 and 1.59 for 2020-2023; 1.5 is a round figure for a reasonably efficient facility.
-DEFAULT_PUE = 1.5
+DEFAULT_PUE = assumptions.value("pue")
 #: Assumption, not a sourced price: electricity at $0.10/kWh. Give your own tariff.
-DEFAULT_USD_PER_KWH = 0.10
+DEFAULT_USD_PER_KWH = assumptions.value("usd_per_kwh")
 #: Assumption: hardware amortized over 3 years (a common straight-line depreciation period for servers).
-DEFAULT_YEARS = 3.0
+DEFAULT_YEARS = assumptions.value("amortization_years")
+#: Assumption: no hosting/colocation cost unless given.
+DEFAULT_HOSTING_USD_PER_MONTH = assumptions.value("hosting_usd_per_month")
+#: Assumption: ± this share around a base input when the data gives no range (tornado charts).
+DEFAULT_SPREAD = assumptions.value("sensitivity_spread")
 
 
 _rate = usd_per_useful_gpu_hour  # the one cost rule (gpuplan.cost)
 
 
 def _validate_pair(price_a, price_b, utilization_a, utilization_b, reruns_a, reruns_b) -> None:
-    _check("price_a", price_a, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
-    _check("price_b", price_b, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
-    _check("utilization_a", utilization_a, low_open=True, high=1.0)
-    _check("utilization_b", utilization_b, low_open=True, high=1.0)
-    _check("reruns_a", reruns_a, high=PLAUSIBLE["per_100"])
-    _check("reruns_b", reruns_b, high=PLAUSIBLE["per_100"])
+    check_range("price_a", price_a, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
+    check_range("price_b", price_b, low_open=True, high=PLAUSIBLE["usd_per_gpu_hour"])
+    check_range("utilization_a", utilization_a, low_open=True, high=1.0)
+    check_range("utilization_b", utilization_b, low_open=True, high=1.0)
+    check_range("reruns_a", reruns_a, high=PLAUSIBLE["per_100"])
+    check_range("reruns_b", reruns_b, high=PLAUSIBLE["per_100"])
 
 
 def breakeven_speedup(
@@ -56,7 +63,7 @@ def breakeven_speedup(
     Prices in USD per GPU-hour, utilization in (0, 1], reruns per 100 jobs. Same GPU count on both sides.
     """
     _validate_pair(price_a, price_b, utilization_a, utilization_b, reruns_a, reruns_b)
-    return _out(_rate(price_b, utilization_b, reruns_b) / _rate(price_a, utilization_a, reruns_a))
+    return scalar_or_array(_rate(price_b, utilization_b, reruns_b) / _rate(price_a, utilization_a, reruns_a))
 
 
 def breakeven_price_b(
@@ -68,8 +75,8 @@ def breakeven_price_b(
     E.g. A100 at $1.50 and a 8 h → 3 h job (2.67×): the H100 ties at $4.00/h.
     """
     _validate_pair(price_a, 1.0, utilization_a, utilization_b, reruns_a, reruns_b)
-    _check("speedup", speedup, low_open=True, high=1e6)
-    return _out(speedup * _rate(price_a, utilization_a, reruns_a) * utilization_b / (1.0 + reruns_b / 100.0))
+    check_range("speedup", speedup, low_open=True, high=1e6)
+    return scalar_or_array(speedup * _rate(price_a, utilization_a, reruns_a) * utilization_b / (1.0 + reruns_b / 100.0))
 
 
 def verdict(breakeven: float, low: float | None, median: float | None, high: float | None, a: str = "A", b: str = "B") -> str:
@@ -87,8 +94,6 @@ def verdict(breakeven: float, low: float | None, median: float | None, high: flo
 def common_provider(gpu_a: str, gpu_b: str, kind: str = "on-demand") -> str | None:
     """The provider that prices both GPUs (latest_prices view) most recently: the one whose older observation of
     the pair is the newest, then the newer one, then by name. None when no provider prices both."""
-    from gpuplan import data
-
     rows = data.query(
         """SELECT a.provider FROM latest_prices a JOIN latest_prices b
                ON lower(a.provider) = lower(b.provider) AND a.kind = b.kind
@@ -132,8 +137,6 @@ def breakeven(
     workload_speedup (that workload's roofline speedup) and workload_verdict (the break-even against it); the
     observed band stays beside it as evidence.
     """
-    from gpuplan import data, runtime
-
     gpu_a, gpu_b = data.resolve_gpu(a), data.resolve_gpu(b)
     info_a = price_info(gpu_a, price_a, provider=provider, kind=kind, catalog=catalog)
     info_b = price_info(gpu_b, price_b, provider=provider, kind=kind, catalog=catalog)
@@ -174,8 +177,6 @@ def _workload_part(gpu_a: str, gpu_b: str, workload: dict | None, s_star: float)
     """workload_speedup / workload_verdict of a `breakeven` result (empty without a workload)."""
     if workload is None:
         return {}
-    from gpuplan.speedup import workload_speedup
-
     speed = workload_speedup(gpu_a, gpu_b, **workload)["speedup"]
     cheaper, sign = (gpu_b, ">") if speed > s_star else (gpu_a, "<") if speed < s_star else ("neither", "=")
     return {"workload_speedup": speed,
@@ -204,14 +205,14 @@ def rent_vs_buy(
     `buy_is_cheaper`: months_to_breakeven ≤ 12 × years (the purchase pays back within its amortization life).
     PUE (power usage effectiveness) = facility power / IT power (The Green Grid, White Paper #49, 2012).
     """
-    _check("purchase_usd", purchase_usd, high=1e7)
-    _check("tdp_w", tdp_w, high=1e5)
-    _check("pue", pue, low=1.0, high=5.0)  # PUE 1 = no overhead; 5 is far past any data centre
-    _check("usd_per_kwh", usd_per_kwh, high=10.0)
-    _check("hosting_usd_per_month", hosting_usd_per_month, high=PLAUSIBLE["usd"])
-    _check("years", years, low_open=True, high=100.0)
-    _check("utilization", utilization, low_open=True, high=1.0)
-    _check("cloud_usd_per_hour", cloud_usd_per_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
+    check_range("purchase_usd", purchase_usd, high=1e7)
+    check_range("tdp_w", tdp_w, high=1e5)
+    check_range("pue", pue, low=1.0, high=5.0)  # PUE 1 = no overhead; 5 is far past any data centre
+    check_range("usd_per_kwh", usd_per_kwh, high=10.0)
+    check_range("hosting_usd_per_month", hosting_usd_per_month, high=PLAUSIBLE["usd"])
+    check_range("years", years, low_open=True, high=100.0)
+    check_range("utilization", utilization, low_open=True, high=1.0)
+    check_range("cloud_usd_per_hour", cloud_usd_per_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
     busy_hours = HOURS_PER_MONTH * utilization
     capex = purchase_usd / (12.0 * years)
     power = tdp_w / 1000.0 * pue * usd_per_kwh * busy_hours
@@ -221,15 +222,15 @@ def rent_vs_buy(
     with np.errstate(divide="ignore", invalid="ignore"):
         months = np.where(np.asarray(saving) > 0, purchase_usd / np.where(np.asarray(saving) > 0, saving, 1.0), np.inf)
     return {
-        "owned_usd_per_hour": _out((capex + opex) / busy_hours),
-        "cloud_usd_per_hour": _out(cloud_usd_per_hour * 1.0),
-        "capex_usd_per_month": _out(capex),
-        "power_usd_per_month": _out(power),
-        "hosting_usd_per_month": _out(hosting_usd_per_month * 1.0),
-        "owned_usd_per_month": _out(capex + opex),
-        "cloud_usd_per_month": _out(cloud),
-        "busy_hours_per_month": _out(busy_hours),
-        "months_to_breakeven": _out(months),
+        "owned_usd_per_hour": scalar_or_array((capex + opex) / busy_hours),
+        "cloud_usd_per_hour": scalar_or_array(cloud_usd_per_hour * 1.0),
+        "capex_usd_per_month": scalar_or_array(capex),
+        "power_usd_per_month": scalar_or_array(power),
+        "hosting_usd_per_month": scalar_or_array(hosting_usd_per_month * 1.0),
+        "owned_usd_per_month": scalar_or_array(capex + opex),
+        "cloud_usd_per_month": scalar_or_array(cloud),
+        "busy_hours_per_month": scalar_or_array(busy_hours),
+        "months_to_breakeven": scalar_or_array(months),
         "buy_is_cheaper": bool(months <= 12.0 * years) if np.ndim(months) == 0 else months <= 12.0 * np.asarray(years),
     }
 
@@ -262,15 +263,15 @@ def cost_difference(
     The job takes `hours_a` on A and hours_a / speedup on B, on `gpus` GPUs either way; queue waits are priced
     at `value_per_hour_usd`.
     """
-    _check("speedup", speedup, low_open=True, high=1e6)
+    check_range("speedup", speedup, low_open=True, high=1e6)
     a = cost_per_job(runtime_hours=hours_a, usd_per_gpu_hour=price_a, gpus=gpus, utilization=utilization_a,
                      reruns_per_100=reruns_a, queue_hours=queue_hours_a, value_per_hour_usd=value_per_hour_usd)  # fmt: skip
     b = cost_per_job(runtime_hours=hours_a / speedup, usd_per_gpu_hour=price_b, gpus=gpus, utilization=utilization_b,
                      reruns_per_100=reruns_b, queue_hours=queue_hours_b, value_per_hour_usd=value_per_hour_usd)  # fmt: skip
-    return _out(b.cost_per_job_usd - a.cost_per_job_usd)
+    return scalar_or_array(b.cost_per_job_usd - a.cost_per_job_usd)
 
 
-def default_ranges(base: dict, spread: float = 0.25) -> dict[str, tuple[float, float]]:
+def default_ranges(base: dict, spread: float = DEFAULT_SPREAD) -> dict[str, tuple[float, float]]:
     """±`spread` (default ±25%) around every non-zero base input; utilizations capped at 1.
 
     An assumption for a first tornado chart, not a fact: give real ranges (e.g. the observed speedup band, the
@@ -337,15 +338,13 @@ def rent_vs_buy_gpu(
     tdp_w: float | None = None,
     pue: float = DEFAULT_PUE,
     usd_per_kwh: float = DEFAULT_USD_PER_KWH,
-    hosting_usd_per_month: float = 0.0,
+    hosting_usd_per_month: float = DEFAULT_HOSTING_USD_PER_MONTH,
     years: float = DEFAULT_YEARS,
     utilization: float = 1.0,
 ) -> dict:
     """rent_vs_buy for one GPU of the table: what is not given comes from the data — the purchase price from the
     latest `purchase` row of `prices`, the cloud rate from the latest `kind` price (of `provider` if named), the
     power from `gpus.tdp_w`. Returns rent_vs_buy's dict plus gpu, tdp_w, purchase_source and cloud_source."""
-    from gpuplan import data
-
     gpu_id = data.resolve_gpu(gpu)
     purchase_source: dict = {"provider": "given"}
     if purchase_usd is None:
@@ -366,7 +365,7 @@ def rent_vs_buy_gpu(
             "purchase_source": purchase_source, "cloud_source": cloud}
 
 
-def verdict_sensitivity(result: dict, hours_a: float = 1.0, spread: float = 0.25) -> pd.DataFrame:
+def verdict_sensitivity(result: dict, hours_a: float = 1.0, spread: float = DEFAULT_SPREAD) -> pd.DataFrame:
     """Tornado table (see `sensitivity`) around a `breakeven` result: the speedup spans the observed band (low to
     high; ±`spread` around the break-even when there is none), every other non-zero input ±`spread` (default
     ±25%, an assumption). The base job takes `hours_a` hours on A (the sign of the difference does not depend on
@@ -380,129 +379,15 @@ def verdict_sensitivity(result: dict, hours_a: float = 1.0, spread: float = 0.25
     return sensitivity(base, ranges)
 
 
-# ---- tables for the break-even notebook (04): one function per table, shared with the CLI and tests
-def short_name(gpu_id: str) -> str:
-    """The GPU's table name without the vendor prefix ("NVIDIA H100 80GB SXM5" -> "H100 80GB SXM5")."""
-    from gpuplan import data
-
-    return data.short_name(data.gpu(gpu_id)["name"])
+# ------------------------------------------------------------- re-exports of gpuplan.pages.breakeven (PEP 562)
+#: the tables of notebook 04, kept reachable as ``breakeven.<name>`` (the committed notebook calls them so)
+_PAGE_NAMES = ("short_name", "summary_table", "headline", "plane_points", "median_purchase_usd", "rent_vs_buy_median",
+               "RENT_VS_BUY_LABELS", "rent_vs_buy_table", "price_spread", "decision_sensitivity")
 
 
-def summary_table(result: dict, source_a: str | None = None, source_b: str | None = None) -> pd.DataFrame:
-    """The break-even summary of a `breakeven` result as a two-column (label, value) table for display.
+def __getattr__(name: str):
+    if name in _PAGE_NAMES:
+        from gpuplan.pages import breakeven as page  # noqa: PLC0415 (gpuplan.pages.breakeven imports this module)
 
-    `source_a` / `source_b` are the price source ids shown next to the prices (default: the result's own).
-    Numbers are formatted for reading (2 decimals); the verdict is the result's own sentence.
-    """
-    observed = result["observed_speedup"] or {}
-    source_a = source_a or result["price_a_source"].get("source_id", "")
-    source_b = source_b or result["price_b_source"].get("source_id", "")
-
-    def num(value):
-        return "no benchmark pairs" if value is None else f"{value:.2f}"
-
-    rows = [("baseline (gpu_a)", f"{short_name(result['a'])} ({result['a']})"),
-            ("challenger (gpu_b)", f"{short_name(result['b'])} ({result['b']})"),
-            ("price of gpu_a ($/GPU-hour)", f"{result['price_a']:.2f} [{source_a}]"),
-            ("price of gpu_b ($/GPU-hour)", f"{result['price_b']:.2f} [{source_b}]"),
-            ("break-even speedup (×)", num(result["breakeven_speedup"])),
-            ("observed speedup (median ×)", num(observed.get("median"))),
-            ("gpu_b's break-even price ($/GPU-hour)", num(result["breakeven_price_b"])),
-            ("verdict", result["verdict"])]
-    return pd.DataFrame(rows, columns=["", "value"])
-
-
-def headline(result: dict) -> dict[str, Any]:
-    """The glue names of a `breakeven` result (numbers and the verdict) that the book prose and batch read."""
-    observed = result["observed_speedup"] or {}
-    values = {"breakeven_speedup": result["breakeven_speedup"], "usd_per_gpu_hour_h100": result["price_b"],
-              "observed_speedup_median": observed.get("median"), "observed_speedup_low": observed.get("low"),
-              "observed_speedup_high": observed.get("high"), "breakeven_price_h100_usd_per_hour": result["breakeven_price_b"]}
-    out: dict[str, Any] = {k: float("nan") if v is None else float(v) for k, v in values.items()}
-    out["breakeven_verdict"] = result["verdict"]
-    return out
-
-
-def plane_points(pairs: pd.DataFrame) -> pd.DataFrame:
-    """The matched benchmark pairs of a `breakeven` result with a readable `comparison` label (suite · workload ·
-    GPU count) and a `source_id` naming both benchmark rows, for charts.breakeven_plane."""
-    return pairs.assign(
-        comparison=pairs["suite"] + " · " + pairs["workload"] + " · " + pairs["gpu_count"].astype(str) + " GPU",
-        source_id="benchmark " + pairs["benchmark_id_a"].astype(str) + " vs " + pairs["benchmark_id_b"].astype(str))
-
-
-def median_purchase_usd(gpu: str) -> tuple[float, int]:
-    """(median purchase_usd, number of purchase rows) of `gpu` in the prices table; no row -> InputError."""
-    from gpuplan import data
-
-    gpu_id = data.resolve_gpu(gpu)
-    rows = data.query("SELECT purchase_usd FROM prices WHERE gpu_id = ? AND kind = 'purchase' "
-                      "AND purchase_usd IS NOT NULL ORDER BY date_observed NULLS FIRST, price_id", [gpu_id])
-    if rows.empty:
-        raise InputError("purchase_usd", f"no purchase price for {gpu_id} in data/prices.csv; give one")
-    return float(rows["purchase_usd"].median()), len(rows)
-
-
-def rent_vs_buy_median(gpu: str, cloud_usd_per_hour: float, *, purchase_usd: float | None = None, **kwargs) -> dict:
-    """`rent_vs_buy_gpu` with the purchase price given or, when None, the *median* of the GPU's purchase rows
-    (`median_purchase_usd`: one dealer's latest quote is a noisy single point). Adds `purchase_note`, a caption
-    saying where the purchase price came from. Keyword arguments (pue, usd_per_kwh, hosting_usd_per_month,
-    years, utilization, tdp_w) go to rent_vs_buy_gpu."""
-    if purchase_usd is None:
-        purchase_usd, count = median_purchase_usd(gpu)
-        note = f"median of {count} purchase prices in the data"
-    else:
-        note = "given"
-    own = rent_vs_buy_gpu(gpu, purchase_usd=purchase_usd, cloud_usd_per_hour=cloud_usd_per_hour, **kwargs)
-    return own | {"purchase_note": f"{own['gpu']}: purchase ${own['purchase_usd']:,.0f} ({note})"}
-
-
-#: readable labels of rent_vs_buy's numbers, in display order
-RENT_VS_BUY_LABELS = {
-    "owned_usd_per_hour": "owned: cost per busy hour (USD)",
-    "cloud_usd_per_hour": "rented: price per hour (USD)",
-    "capex_usd_per_month": "owned: purchase spread per month (USD)",
-    "power_usd_per_month": "owned: power per month (USD)",
-    "hosting_usd_per_month": "owned: hosting per month (USD)",
-    "owned_usd_per_month": "owned: total per month (USD)",
-    "cloud_usd_per_month": "rented: same busy hours per month (USD)",
-    "busy_hours_per_month": "busy hours per month",
-    "months_to_breakeven": "months until buying pays off",
-}
-
-
-def rent_vs_buy_table(own: dict) -> pd.DataFrame:
-    """A `rent_vs_buy[_gpu]` result as a (quantity, value) table with readable labels (RENT_VS_BUY_LABELS);
-    months_to_breakeven is inf when renting is always cheaper to run."""
-    return pd.DataFrame([(label, float(own[key])) for key, label in RENT_VS_BUY_LABELS.items()],
-                        columns=["quantity", "value"])
-
-
-def price_spread(gpu: str, kind: str = "on-demand") -> tuple[float, float]:
-    """(lowest, highest) latest `kind` price per GPU-hour of `gpu` across providers (view latest_prices)."""
-    from gpuplan import data
-
-    row = data.query("SELECT min(usd_per_gpu_hour) AS low, max(usd_per_gpu_hour) AS high FROM latest_prices "
-                     "WHERE gpu_id = ? AND kind = ?", [data.resolve_gpu(gpu), kind]).iloc[0]
-    if pd.isna(row["low"]):
-        raise InputError("gpu", f"no {kind} price for {gpu} in data/prices.csv")
-    return float(row["low"]), float(row["high"])
-
-
-def decision_sensitivity(result: dict, hours_a: float, spread: float = 0.25) -> pd.DataFrame:
-    """Tornado table around a `breakeven` result with ranges from the data where it has them: the speedup over the
-    observed band, each price over the spread of latest on-demand prices across providers (`price_spread`;
-    ±`spread` when a GPU has no price in the data), every other non-zero input ±`spread` (an assumption)."""
-    table_ranges = {}
-    for key, gpu in (("price_a", result["a"]), ("price_b", result["b"])):
-        try:
-            table_ranges[key] = price_spread(gpu)
-        except InputError:
-            pass
-    observed = result["observed_speedup"]
-    base = {"hours_a": hours_a, "speedup": observed["median"] if observed else result["breakeven_speedup"],
-            **{k: result[k] for k in ("price_a", "price_b", "utilization_a", "utilization_b", "reruns_a", "reruns_b")}}
-    ranges = default_ranges(base, spread) | table_ranges
-    if observed:
-        ranges["speedup"] = (observed["low"], observed["high"])
-    return sensitivity(base, ranges)
+        return getattr(page, name)
+    raise AttributeError(f"module 'gpuplan.breakeven' has no attribute {name!r}")

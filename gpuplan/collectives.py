@@ -39,38 +39,25 @@ import pandas as pd
 
 from gpuplan import assumptions, data
 from gpuplan.errors import InputError
+from gpuplan.validators import check_choice, check_count, check_positive
 
-#: per-GPU NIC bandwidth, GB/s per direction, by the GPU's interconnect generation (see the module docstring)
-NIC_GBPS = {"nvlink3": 25.0, "pcie": 25.0, "nvlink4": 50.0, "nvlink5": 50.0, "infinity-fabric": 50.0}
-#: xGMI links per MI300X (each GPU "connected to its seven peer GPUs", AMD ROCm blog)
-XGMI_LINKS = 7
+#: per-GPU NIC bandwidth, GB/s per direction, by the GPU's interconnect generation (gpuplan.assumptions 'nic_gbps')
+NIC_GBPS = assumptions.value("nic_gbps")
+#: xGMI links per MI300X (each GPU "connected to its seven peer GPUs", AMD ROCm blog; gpuplan.assumptions)
+XGMI_LINKS = assumptions.value("xgmi_links_per_gpu")
 ALGORITHMS = ("auto", "ring", "nvls")
 MAX_RANKS = 1 << 20
 MAX_BYTES = 1e15
-_PCIE_GTPS = {3: 8.0, 4: 16.0, 5: 32.0}
+#: PCIe transfer rate per lane, GT/s, by generation (PCI-SIG; 128b/130b encoding from Gen3 on)
+PCIE_GTPS = {3: 8.0, 4: 16.0, 5: 32.0}
 _NICS_RE = re.compile(r"(\d+)\s*(HDR|NDR)?\s*NICs? per node", re.IGNORECASE)
 _NIC_RATE = {"hdr": 25.0, "ndr": 50.0}
 
 
-def _count(name: str, value, low: int = 1, high: int = MAX_RANKS) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(name, f"must be a whole number {low}..{high:,} (got {value!r})")
-    return value
-
-
-def _positive(name: str, value, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= high:
-        raise InputError(name, f"must be a finite number > 0{'' if high == math.inf else f' and <= {high:g}'} "
-                               f"(got {value!r})")
-    return float(value)
-
-
 def pcie_gbps(gen: int) -> float:
     """Per-direction bandwidth of a PCIe x16 link, GB/s: GT/s × 16 lanes × 128/130 / 8 (Gen3-5)."""
-    if gen not in _PCIE_GTPS:
-        raise InputError("pcie_gen", f"must be one of {', '.join(map(str, _PCIE_GTPS))} (got {gen!r})")
-    return _PCIE_GTPS[gen] * 16 * 128 / 130 / 8
+    check_choice("pcie_gen", gen, PCIE_GTPS)
+    return PCIE_GTPS[gen] * 16 * 128 / 130 / 8
 
 
 # ------------------------------------------------------------------------------------------------ topology
@@ -164,10 +151,9 @@ def bus_bandwidth(gpu_id: str, n: int, *, gpus_per_node: int = 8, algorithm: str
     ``nic_gbps`` each (default by GPU generation). ``algorithm``: auto, ring or nvls (NVLink SHARP; only on
     NVSwitch gen 3+). Returns bus_bandwidth_gbps, algorithm_bandwidth_gbps, algorithm, topology, limited_by
     ('node' or 'network'), nodes."""
-    n = _count("gpus", n, 2)
-    gpus_per_node = _count("gpus_per_node", gpus_per_node, 1, 4096)
-    if algorithm not in ALGORITHMS:
-        raise InputError("algorithm", f"must be one of {', '.join(ALGORITHMS)} (got {algorithm!r})")
+    n = check_count("gpus", n, low=2, high=MAX_RANKS)
+    gpus_per_node = check_count("gpus_per_node", gpus_per_node, high=4096)
+    check_choice("algorithm", algorithm, ALGORITHMS)
     topo = node_topology(gpu_id)
     eff = efficiencies() if eff is None else eff
     local = min(n, gpus_per_node)
@@ -194,8 +180,8 @@ def bus_bandwidth(gpu_id: str, n: int, *, gpus_per_node: int = 8, algorithm: str
         name, intra = "host", topo["link_gbps"] * eff["host"] if local > 1 else math.inf
     limited_by, bus = "node", intra
     if nodes > 1:
-        rails = local if rails is None else _count("rails", rails, 1, 4096)
-        nic = topo["nic_gbps"] if nic_gbps is None else _positive("nic_gbps", nic_gbps, 1e5)
+        rails = local if rails is None else check_count("rails", rails, high=4096)
+        nic = topo["nic_gbps"] if nic_gbps is None else check_positive("nic_gbps", nic_gbps, high=1e5)
         if eff.get("network") is None:
             raise InputError("gpus", "no measured multi-node all-reduce in the benchmarks table to set its efficiency")
         inter = rails * nic * eff["network"]
@@ -209,7 +195,7 @@ def bus_bandwidth(gpu_id: str, n: int, *, gpus_per_node: int = 8, algorithm: str
 def allreduce(gpu_id: str, n: int, nbytes: float, **options) -> dict:
     """:func:`bus_bandwidth` plus ``seconds`` = nbytes / algorithm bandwidth for an all-reduce of ``nbytes``
     (the bytes each rank contributes, e.g. its gradients) over ``n`` GPUs; also gpu_id, gpus, bytes."""
-    nbytes = _positive("bytes", nbytes, MAX_BYTES)
+    nbytes = check_positive("bytes", nbytes, high=MAX_BYTES)
     bw = bus_bandwidth(gpu_id, n, **options)
     seconds = nbytes / (bw["algorithm_bandwidth_gbps"] * 1e9)
     return {"gpu_id": data.resolve_gpu(gpu_id), "gpus": n, "bytes": nbytes, **bw, "seconds": seconds}
@@ -218,7 +204,7 @@ def allreduce(gpu_id: str, n: int, nbytes: float, **options) -> dict:
 def allreduce_seconds(gpu_id: str, n: int, nbytes: float, **options) -> float:
     """Seconds of an all-reduce of ``nbytes`` over ``n`` GPUs; 0 for one GPU (nothing to reduce)."""
     if isinstance(n, int) and not isinstance(n, bool) and n == 1:
-        _positive("bytes", nbytes, MAX_BYTES)
+        check_positive("bytes", nbytes, high=MAX_BYTES)
         return 0.0
     return allreduce(gpu_id, n, nbytes, **options)["seconds"]
 

@@ -58,12 +58,9 @@ class CostBreakdown:
         return pd.DataFrame(values)
 
 
-def _out(x: Any) -> Any:
+def scalar_or_array(x: Any) -> Any:
     """A 0-d result as a Python float (JSON-friendly); arrays and Series unchanged."""
     return float(x) if np.ndim(x) == 0 else x
-
-
-_check = check_range  # kept for the modules that still import it by this name
 
 
 def usd_per_useful_gpu_hour(usd_per_gpu_hour: Any, utilization: Any, reruns_per_100: Any) -> Any:
@@ -111,25 +108,25 @@ def cost_per_job(
     when tokens / clips (per job) are given. All arguments broadcast (floats, numpy arrays, pandas Series).
     Bad values raise InputError naming the argument.
     """
-    _check("usd_per_gpu_hour", usd_per_gpu_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
-    _check("runtime_hours", runtime_hours, low_open=True, high=PLAUSIBLE["hours"])
-    _check("gpus", gpus, low_open=True, high=PLAUSIBLE["gpus"])
-    _check("utilization", utilization, low_open=True, high=1.0)
-    _check("reruns_per_100", reruns_per_100, high=PLAUSIBLE["per_100"])
-    _check("queue_hours", queue_hours, high=PLAUSIBLE["hours"])
-    _check("value_per_hour_usd", value_per_hour_usd, high=PLAUSIBLE["usd"])
-    _check("storage_usd", storage_usd, high=PLAUSIBLE["usd"])
-    _check("egress_usd", egress_usd, high=PLAUSIBLE["usd"])
+    check_range("usd_per_gpu_hour", usd_per_gpu_hour, high=PLAUSIBLE["usd_per_gpu_hour"])
+    check_range("runtime_hours", runtime_hours, low_open=True, high=PLAUSIBLE["hours"])
+    check_range("gpus", gpus, low_open=True, high=PLAUSIBLE["gpus"])
+    check_range("utilization", utilization, low_open=True, high=1.0)
+    check_range("reruns_per_100", reruns_per_100, high=PLAUSIBLE["per_100"])
+    check_range("queue_hours", queue_hours, high=PLAUSIBLE["hours"])
+    check_range("value_per_hour_usd", value_per_hour_usd, high=PLAUSIBLE["usd"])
+    check_range("storage_usd", storage_usd, high=PLAUSIBLE["usd"])
+    check_range("egress_usd", egress_usd, high=PLAUSIBLE["usd"])
     if (failure_rate_per_hour is None) != (checkpoint_interval_hours is None):
         raise InputError("failure_rate_per_hour", "give it together with checkpoint_interval_hours (or neither)")
     if failure_rate_per_hour is None:
         failure_rate_per_hour, checkpoint_interval_hours = 0.0, 0.0
-    _check("failure_rate_per_hour", failure_rate_per_hour, high=PLAUSIBLE["hours"])
-    _check("checkpoint_interval_hours", checkpoint_interval_hours, high=PLAUSIBLE["hours"])
+    check_range("failure_rate_per_hour", failure_rate_per_hour, high=PLAUSIBLE["hours"])
+    check_range("checkpoint_interval_hours", checkpoint_interval_hours, high=PLAUSIBLE["hours"])
     if tokens is not None:
-        _check("tokens", tokens, low_open=True, high=PLAUSIBLE["tokens"])
+        check_range("tokens", tokens, low_open=True, high=PLAUSIBLE["tokens"])
     if clips is not None:
-        _check("clips", clips, low_open=True, high=PLAUSIBLE["tokens"])
+        check_range("clips", clips, low_open=True, high=PLAUSIBLE["tokens"])
 
     held_hours = runtime_hours / utilization
     gpu_usd_per_hour = gpus * usd_per_gpu_hour
@@ -143,18 +140,18 @@ def cost_per_job(
     check_finite_result("runtime_hours", total)
     jobs_per_day = HOURS_PER_DAY / wall  # wall > 0: runtime > 0 and utilization > 0 are enforced above
     return CostBreakdown(
-        compute_usd=_out(compute),
-        rerun_usd=_out(rerun),
-        failure_usd=_out(failure),
-        queue_usd=_out(queue),
-        storage_usd=_out(storage_usd),
-        egress_usd=_out(egress_usd),
-        cost_per_job_usd=_out(total),
-        wall_hours=_out(wall),
-        turnaround_hours=_out(wall + queue_hours),
-        jobs_per_day=_out(jobs_per_day),
-        usd_per_million_tokens=None if tokens is None else _out(total / tokens * 1e6),
-        usd_per_clip=None if clips is None else _out(total / clips),
+        compute_usd=scalar_or_array(compute),
+        rerun_usd=scalar_or_array(rerun),
+        failure_usd=scalar_or_array(failure),
+        queue_usd=scalar_or_array(queue),
+        storage_usd=scalar_or_array(storage_usd),
+        egress_usd=scalar_or_array(egress_usd),
+        cost_per_job_usd=scalar_or_array(total),
+        wall_hours=scalar_or_array(wall),
+        turnaround_hours=scalar_or_array(wall + queue_hours),
+        jobs_per_day=scalar_or_array(jobs_per_day),
+        usd_per_million_tokens=None if tokens is None else scalar_or_array(total / tokens * 1e6),
+        usd_per_clip=None if clips is None else scalar_or_array(total / clips),
     )
 
 
@@ -183,75 +180,14 @@ def validation_cases() -> pd.DataFrame:
     )
 
 
-# ---- tables of notebook 03 (cost per task): the same cost_per_job on whole columns ----------------------------
-#: column -> header with its unit, and header -> number format, for showing cost tables to a reader
-LABELS = {"gpu": "GPU", "price_source": "price source", "usd_per_gpu_hour": "$/GPU-hour", "runtime_hours": "runtime (h)",
-          "speedup": "speedup (×)", "compute_usd": "compute ($)", "rerun_usd": "reruns ($)", "queue_usd": "waiting ($)",
-          "cost_per_job_usd": "cost per job ($)", "wall_hours": "GPU hours held (h)",
-          "turnaround_hours": "turnaround (h)", "jobs_per_day": "jobs per day"}
-FORMATS = {"$/GPU-hour": "${:.2f}", "runtime (h)": "{:.2f}", "speedup (×)": "{:.2f}", "compute ($)": "${:.2f}",
-           "reruns ($)": "${:.2f}", "waiting ($)": "${:.2f}", "cost per job ($)": "${:.2f}",
-           "GPU hours held (h)": "{:.2f}", "turnaround (h)": "{:.2f}", "jobs per day": "{:.2f}"}
+# ---------------------------------------------------------- re-exports of gpuplan.pages.cost_per_task (PEP 562)
+#: the tables of notebook 03, kept reachable as ``cost.<name>`` (the committed notebook calls them so)
+_PAGE_NAMES = ("LABELS", "FORMATS", "cost_table", "band_costs", "cost_on_every_gpu")
 
 
-def cost_table(*, gpu: list[str], usd_per_gpu_hour: list[float], runtime_hours: list[float],
-               queue_hours: Any = 0, price_source: list[str] | None = None, **options: Any) -> pd.DataFrame:
-    """One row per GPU: gpu, usd_per_gpu_hour, price_source (when given), runtime_hours and the
-    :class:`CostBreakdown` columns of :func:`cost_per_job` called once on the columns (``options``: gpus,
-    utilization, reruns_per_100, value_per_hour_usd, ...)."""
-    frame = pd.DataFrame({"gpu": gpu, "usd_per_gpu_hour": usd_per_gpu_hour, "runtime_hours": runtime_hours,
-                          "queue_hours": np.broadcast_to(queue_hours, len(gpu)).astype(float)})
-    if price_source is not None:
-        frame.insert(2, "price_source", price_source)
-    costs = cost_per_job(runtime_hours=frame["runtime_hours"], usd_per_gpu_hour=frame["usd_per_gpu_hour"],
-                         queue_hours=frame["queue_hours"], **options).to_frame()
-    return pd.concat([frame.drop(columns="queue_hours"), costs], axis=1)
+def __getattr__(name: str):
+    if name in _PAGE_NAMES:
+        from gpuplan.pages import cost_per_task  # noqa: PLC0415 (gpuplan.pages.cost_per_task imports this module)
 
-
-def band_costs(band: dict, *, runtime_hours_a: float, usd_per_gpu_hour: float, **options: Any) -> pd.DataFrame:
-    """The job on GPU B at the low, median and high end of an observed speedup band
-    (gpuplan.runtime.speedup_band): end, speedup, runtime_hours (= runtime_hours_a ÷ speedup) and the
-    cost_per_job columns. Ends without a value (no matched benchmark) are dropped."""
-    ends = [(end, band.get(end)) for end in ("low", "median", "high")]
-    ends = [(end, float(s)) for end, s in ends if s is not None]
-    frame = cost_table(gpu=[end for end, _ in ends], usd_per_gpu_hour=[usd_per_gpu_hour] * len(ends),
-                       runtime_hours=[runtime_hours_a / s for _, s in ends], **options)
-    return frame.rename(columns={"gpu": "end"}).assign(speedup=[s for _, s in ends])
-
-
-def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | None = None, catalog: str | None = None,
-                      task_type: str | None = None, min_comparisons: int = 3, gpus_per_job: int = 1,
-                      queue_hours: float = 0.0, value_per_hour_usd: float = 0.0,
-                      known: dict[str, dict] | None = None) -> pd.DataFrame:
-    """The job on every GPU in the data that has a price and a speedup over ``gpu_a`` resting on at least
-    ``min_comparisons`` matched benchmark results — the rows of :func:`gpuplan.charts.cost_per_task`.
-
-    Runtime on a GPU = ``runtime_hours_a`` ÷ the median of runtime.speedup_band(gpu_a, gpu) (``gpu_a`` itself:
-    speedup 1). Price: the latest on-demand price of ``provider``, else the latest from any provider
-    (gpuplan.params.price_or_latest with any_provider); GPUs with none are left out. ``known`` maps gpu_id ->
-    ``{"runtime_hours", "price": price dict, "queue_hours"}`` for GPUs whose runtime or price the caller fixed
-    (the chosen pair: a measured runtime or an explicit price wins over the data). Columns: gpu, gpu_id,
-    runtime_hours, gpu_count, usd_per_gpu_hour, source_id, speedup, comparisons, extra_usd (queue hours ×
-    value_per_hour_usd: the cost of waiting, which does not scale with GPU time), in the data's GPU order.
-    """
-    from gpuplan import data, runtime
-    from gpuplan.params import price_or_latest
-
-    known = known or {}
-    rows = []
-    for gid, name in data.gpus()[["gpu_id", "name"]].itertuples(index=False):
-        band = runtime.speedup_band(gpu_a, gid, task_type=task_type) if gid != gpu_a else {"median": 1.0, "n": 0}
-        fixed = known.get(gid, {})
-        if band["median"] is None or (gid != gpu_a and band["n"] < min_comparisons and "runtime_hours" not in fixed):
-            continue
-        try:
-            price = fixed.get("price") or price_or_latest("price", None, gid, provider=provider, any_provider=True,
-                                                                catalog=catalog)
-        except InputError:
-            continue  # no price for this GPU in the data
-        hours = fixed.get("runtime_hours", runtime_hours_a / float(band["median"]))
-        rows.append({"gpu": data.short_name(name), "gpu_id": gid, "runtime_hours": hours,
-                     "gpu_count": gpus_per_job, "usd_per_gpu_hour": price["usd_per_gpu_hour"],
-                     "source_id": price["source_id"], "speedup": runtime_hours_a / hours, "comparisons": band["n"],
-                     "extra_usd": fixed.get("queue_hours", queue_hours) * value_per_hour_usd})
-    return pd.DataFrame(rows)
+        return getattr(cost_per_task, name)
+    raise AttributeError(f"module 'gpuplan.cost' has no attribute {name!r}")

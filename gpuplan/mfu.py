@@ -9,32 +9,24 @@ goodput of :mod:`gpuplan.goodput`, applied on top by ``runtime_estimate``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pandas as pd
 
-from gpuplan import data, runtime
+from gpuplan import assumptions, data, runtime
 from gpuplan.errors import InputError
 
 #: Activation checkpointing of the MosaicML benchmark runs, from the "Activation Checkpointing" column of the
 #: same llm-foundry tables (their HFU = MFU × 4/3 exactly when it is True), keyed by
-#: (model, gpu_id, gpu_count, precision, seq). Runs not listed are taken as run without checkpointing.
-MPT_ACTIVATION_CHECKPOINTING = {
-    ("mpt-7b", "h100-sxm5-80gb", 8, "bf16", 2048): False,    # MFU 46.44, HFU 46.44
-    ("mpt-13b", "h100-sxm5-80gb", 8, "bf16", 2048): False,   # 39.79 / 39.79
-    ("mpt-30b", "h100-sxm5-80gb", 8, "bf16", 2048): True,    # 38.11 / 50.82
-    ("mpt-70b", "h100-sxm5-80gb", 64, "bf16", 2048): True,   # 42.57 / 56.76
-    ("mpt-7b", "a100-sxm4-80gb", 8, "bf16", 2048): False,    # 64.23 / 64.23
-    ("mpt-13b", "a100-sxm4-80gb", 8, "bf16", 2048): False,   # 59.57 / 59.57
-    ("mpt-30b", "a100-sxm4-80gb", 8, "bf16", 2048): True,    # 55.3 / 73.74
-    ("mpt-70b", "a100-sxm4-80gb", 64, "bf16", 2048): True,   # 53.33 / 71.1
-    ("mpt-7b", "a100-sxm4-40gb", 8, "bf16", 2048): True,     # 50.92 / 67.89
-    ("mpt-13b", "a100-sxm4-40gb", 8, "bf16", 2048): True,    # 43.94 / 58.58
-    ("mpt-70b", "a100-sxm4-40gb", 64, "bf16", 2048): True,   # 35.87 / 47.82
-    ("mpt-3b", "h100-sxm5-80gb", 8, "fp8", 2048): False,     # 27.7 / 27.7
-}
+#: (model, gpu_id, gpu_count, precision, seq); runs not listed count as run without checkpointing
+#: (:mod:`gpuplan.assumptions` 'mpt_activation_checkpointing').
+MPT_ACTIVATION_CHECKPOINTING = assumptions.value("mpt_activation_checkpointing")
 #: Executed FLOPs with full activation checkpointing relative to without: one more forward (2 of 6 parts)
 CHECKPOINTING_FACTOR = runtime.CHECKPOINTING_FACTOR
+#: the sequence length and the published MFU in a benchmark row's workload/scenario/notes text
+_SEQ_RE = re.compile(r"seq(?:uence)?[ _-]*len(?:gth)?\D{0,3}(\d+)", re.IGNORECASE)
+_MFU_NOTE_RE = re.compile(r"MFU\s*([\d.]+)\s*%")
 
 
 def mfu_observations() -> pd.DataFrame:
@@ -53,7 +45,7 @@ def mfu_observations() -> pd.DataFrame:
         arch = runtime.model_architecture(row.model)
         precision = runtime.normalize_precision(row.precision)
         text = " ".join(str(x) for x in (row.workload, row.scenario, row.notes) if isinstance(x, str))
-        seq = runtime._SEQ_RE.search(text)
+        seq = _SEQ_RE.search(text)
         if arch is None or precision is None or seq is None:
             continue
         params, layers, hidden = arch
@@ -62,7 +54,7 @@ def mfu_observations() -> pd.DataFrame:
         except InputError:
             continue
         fpt = runtime.training_flops_per_token(params, layers=layers, hidden_size=hidden, seq=int(seq.group(1)))
-        published = runtime._MFU_NOTE_RE.search(row.notes or "") if isinstance(row.notes, str) else None
+        published = _MFU_NOTE_RE.search(row.notes or "") if isinstance(row.notes, str) else None
         ckpt = MPT_ACTIVATION_CHECKPOINTING.get(
             (str(row.model).strip().lower(), row.gpu_id, int(row.gpu_count), precision, int(seq.group(1))), False)
         mfu = fpt * float(row.value) / peak

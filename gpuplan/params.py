@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import math
 import os
 import re
 from collections.abc import Iterable
@@ -23,7 +22,17 @@ from typing import Any
 
 import yaml
 
+from gpuplan import data, prices
 from gpuplan.errors import InputError
+from gpuplan.validators import (
+    as_number,
+    check_choice,
+    check_count,
+    check_fraction,
+    check_number,
+    check_positive,
+    check_text,
+)
 
 #: rule name -> what it accepts (shown in docs and in error messages)
 RULES: dict[str, str] = {
@@ -47,16 +56,6 @@ _INJECTABLE = (bool, int, float, str, list, dict, tuple, type(None))
 _NOTEBOOK_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 
 
-def _number(name: str, value: Any) -> float:
-    """A real number (bools and NaN/inf rejected), as float."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise InputError(name, f"must be a number (got {value!r})")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InputError(name, f"must be a finite number (got {value!r})")
-    return number
-
-
 def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = None) -> Any:
     """Check one parameter against ``rule`` (a key of :data:`RULES`) and return its normalized value.
 
@@ -76,36 +75,25 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
     if rule == "price":
         if value is None:
             return None
-        number = _number(name, value)
+        number = as_number(name, value)
         if number < 0:
             raise InputError(name, f"must be >= 0 USD (got {value!r})")
         if number > MAX_PRICE_USD:
             raise InputError(name, f"{value!r} USD is not a plausible price (above {MAX_PRICE_USD:g}; "
                                    "give USD per GPU-hour, or per GPU for a purchase)")
         return number
-    if rule in ("positive", "nonnegative", "fraction"):
-        number = _number(name, value)
-        if rule == "positive" and not number > 0:
-            raise InputError(name, f"must be > 0 (got {value!r})")
-        if rule == "nonnegative" and number < 0:
-            raise InputError(name, f"must be >= 0 (got {value!r})")
-        if rule == "fraction" and not 0 < number <= 1:
-            raise InputError(name, f"must be in (0, 1] (got {value!r})")
-        return number
+    if rule == "positive":
+        return check_positive(name, value)
+    if rule == "nonnegative":
+        return check_number(name, value, low=0.0)
+    if rule == "fraction":
+        return check_fraction(name, value)
     if rule == "count":
-        number = _number(name, value)
-        if number != int(number) or number < 1:
-            raise InputError(name, f"must be a whole number >= 1 (got {value!r})")
-        return int(number)
+        return check_count(name, value)
     if rule == "choice":
-        options = list(choices or [])
-        if value not in options:
-            raise InputError(name, f"must be one of {', '.join(map(str, options))} (got {value!r})")
-        return value
+        return check_choice(name, value, choices or [])
     if rule == "text":
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(name, f"must be a non-empty string (got {value!r})")
-        return value
+        return check_text(name, value)
     if rule == "file":
         if not isinstance(value, str) or not value.strip():
             raise InputError(name, f"must be a file path (got {value!r})")
@@ -122,8 +110,6 @@ def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = N
     # rule == "gpu"
     if not isinstance(value, str) or not value.strip():
         raise InputError(name, f"must be a GPU name (got {value!r})")
-    from gpuplan import data
-
     try:
         return data.resolve_gpu(value)
     except InputError as err:
@@ -138,8 +124,6 @@ def price_or_latest(name: str, value: float | None, gpu_id: str, kind: str = "on
     ``any_provider=True`` a GPU that ``provider`` does not list falls back to the market median (charts over
     every GPU). Returns the resolver's dict (usd_per_gpu_hour, source, basis, low_usd, high_usd, ...); errors
     name ``name``."""
-    from gpuplan import prices
-
     price = validate(name, value, "price")
     try:
         return prices.resolve(gpu_id, price, provider=provider, kind=kind, catalog=catalog, field=name)

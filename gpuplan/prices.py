@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gpuplan import data
+from gpuplan import assumptions, data
 from gpuplan.errors import InputError
 from gpuplan.validators import PLAUSIBLE, check_range
 
-#: the default price looks back this far from the newest observation of its kind in the data
-WINDOW_MONTHS = 6
+#: the default price looks back this far from the newest observation of its kind in the data (gpuplan.assumptions
+#: 'price_window_months')
+WINDOW_MONTHS = assumptions.value("price_window_months")
 HOURLY_KINDS = ("on-demand", "spot", "reserved")
 SOURCES = ("given", "provider", "market", "catalog")
 
@@ -190,7 +192,7 @@ def _load_catalog(path_text: str, _mtime_ns: int) -> pd.DataFrame:
             if cells:
                 if len(cells) != len(header):
                     raise InputError("prices", f"{path} line {line}: {len(cells)} cells, header has {len(header)}")
-                records.append((line, dict(zip(header, cells))))
+                records.append((line, dict(zip(header, cells, strict=True))))
             line = reader.line_num + 1
     except csv.Error as err:
         raise InputError("prices", f"{path} line {line}: unreadable CSV ({err})") from None
@@ -240,8 +242,6 @@ def _map_accelerator(mapping: pd.DataFrame, name: str, instance_type: str) -> st
 
 def _like(text: str, pattern: str) -> bool:
     """SQL LIKE (case-insensitive) with % and _ only."""
-    import re
-
     regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern.lower())
     return re.fullmatch(regex, text.lower()) is not None
 

@@ -58,8 +58,18 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from gpuplan import data
+from gpuplan import data, validators
 from gpuplan.errors import InputError
+from gpuplan.validators import (
+    check_bool,
+    check_choice,
+    check_count,
+    check_finite_result,
+    check_fraction,
+    check_number,
+    check_positive,
+    check_shape,
+)
 
 #: precision -> the dense-peak column of the ``gpus`` table used as the MFU denominator
 PEAK_COLUMN = {
@@ -76,59 +86,16 @@ TASKS = ("pretrain", "finetune", "inference", "lora")
 CHECKPOINTING_FACTOR = 4 / 3
 
 _PRECISION_RE = re.compile(r"\b(fp32|tf32|bf16|fp16|fp8|int8)\b")
-_SEQ_RE = re.compile(r"seq(?:uence)?[ _-]*len(?:gth)?\D{0,3}(\d+)", re.IGNORECASE)
-_MFU_NOTE_RE = re.compile(r"MFU\s*([\d.]+)\s*%")
 
 
 # ---------------------------------------------------------------------------------------------- formulas
-def _positive(name: str, value: float) -> float:
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InputError(name, f"must be a number > 0 (got {value!r})")
-    if not math.isfinite(value):
-        raise InputError(name, f"must be finite (got {value!r})")
-    return float(value)
-
-
-#: upper bounds of the shape arguments (a guard against typos and overflow, far above any real model)
-MAX_SHAPE = {"layers": 10_000, "hidden_size": 10_000_000, "seq": 100_000_000}
-
-
-def _dim(name: str, value) -> int | None:
-    """None stays None; else a whole number in 1..MAX_SHAPE[name] (InputError naming the field)."""
-    if value is None:
-        return None
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) \
-        and float(value).is_integer() and 1 <= value <= MAX_SHAPE[name]
-    if not ok:
-        raise InputError(name, f"must be a whole number 1..{MAX_SHAPE[name]:,} (got {value!r})")
-    return int(value)
-
-
-def _shape(layers, hidden_size, seq) -> tuple[int, int, int] | None:
-    """The validated (layers, hidden, seq) when all three are given, None when none is; a partial shape or a
-    bad value (0, negative, fractional, huge) is an InputError naming the field."""
-    dims = {"layers": _dim("layers", layers), "hidden_size": _dim("hidden_size", hidden_size),
-            "seq": _dim("seq", seq)}
-    given = [k for k, v in dims.items() if v is not None]
-    if not given:
-        return None
-    if len(given) < 3:
-        missing = next(k for k, v in dims.items() if v is None)
-        raise InputError(missing, f"the attention term needs layers, hidden_size and seq together (got only "
-                                  f"{', '.join(given)})")
-    return dims["layers"], dims["hidden_size"], dims["seq"]
-
-
-def _finite(name: str, value: float) -> float:
-    """A result that overflowed (inf/nan from absurd inputs) -> InputError naming the input, never a null."""
-    if not math.isfinite(value):
-        raise InputError(name, "is too large: the result is not a finite number")
-    return value
+#: upper bounds of the shape arguments (gpuplan.validators.MAX_SHAPE)
+MAX_SHAPE = validators.MAX_SHAPE
 
 
 def attention_flops_per_token(layers: int, hidden_size: int, seq: int) -> float:
     """Forward attention-score FLOPs per token, ``4·L·d·s`` = llm-foundry's ``attn_flops_per_seq / seq``."""
-    layers, hidden_size, seq = _shape(layers, hidden_size, seq)
+    layers, hidden_size, seq = check_shape(layers, hidden_size, seq)
     return 4.0 * layers * hidden_size * seq
 
 
@@ -138,13 +105,13 @@ def training_flops_per_token(params: float, *, layers=None, hidden_size=None, se
     ``3 × 4·L·d·s`` (llm-foundry) when layers, hidden and seq are given. ``checkpointing`` adds one more
     forward (``+2·P + 4·L·d·s``: llm-foundry's HFU factor 4 instead of 3); ``lora`` drops the frozen weights'
     gradient GEMMs (``-2·P``; module docstring: a derived assumption)."""
-    params = _positive("params", params)
+    params = check_positive("params", params)
     passes = 3 + (1 if checkpointing else 0)  # forward, backward (two), recomputed forward
     flops = 2.0 * params * (passes - (1 if lora else 0))
-    shape = _shape(layers, hidden_size, seq)
+    shape = check_shape(layers, hidden_size, seq)
     if shape:
         flops += passes * attention_flops_per_token(*shape)
-    return _finite("params", flops)
+    return check_finite_result("params", flops)
 
 
 def training_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None,
@@ -155,16 +122,16 @@ def training_flops(params: float, tokens: float, *, layers=None, hidden_size=Non
     ``D·(6·P + 16·L·d·s)``."""
     per_token = training_flops_per_token(params, layers=layers, hidden_size=hidden_size, seq=seq,
                                          checkpointing=checkpointing, lora=lora)
-    return _finite("tokens", per_token * _positive("tokens", tokens))
+    return check_finite_result("tokens", per_token * check_positive("tokens", tokens))
 
 
 def prefill_flops(params: float, tokens: float, *, layers=None, hidden_size=None, seq=None) -> float:
     """Forward-only FLOPs: ``2·P`` per token (+ ``4·L·d·s`` attention when given) — one third of training."""
-    flops = 2.0 * _positive("params", params)
-    shape = _shape(layers, hidden_size, seq)
+    flops = 2.0 * check_positive("params", params)
+    shape = check_shape(layers, hidden_size, seq)
     if shape:
         flops += attention_flops_per_token(*shape)
-    return _finite("tokens", flops * _positive("tokens", tokens))
+    return check_finite_result("tokens", flops * check_positive("tokens", tokens))
 
 
 def decode_seconds_per_token(weight_bytes: float, kv_bytes: float, bandwidth_gbps: float) -> float:
@@ -172,15 +139,14 @@ def decode_seconds_per_token(weight_bytes: float, kv_bytes: float, bandwidth_gbp
     ``seconds ≥ (weight_bytes + kv_bytes) / (bandwidth_gbps · 10⁹)`` (stas00 inference/README.md; the
     roofline argument). One step yields one token per sequence in the batch. A lower bound: it ignores
     compute and kernel overheads."""
-    if kv_bytes is None or kv_bytes < 0:
-        raise InputError("kv_bytes", f"must be >= 0 (got {kv_bytes!r})")
-    return (_positive("weight_bytes", weight_bytes) + kv_bytes) / (_positive("bandwidth_gbps", bandwidth_gbps) * 1e9)
+    kv_bytes = check_number("kv_bytes", kv_bytes, low=0.0)
+    return (check_positive("weight_bytes", weight_bytes) + kv_bytes) / (check_positive("bandwidth_gbps", bandwidth_gbps) * 1e9)
 
 
 def hours_at_speedup(hours_a: float, speedup: float) -> float:
     """Hours on GPU B for a job taking ``hours_a`` on GPU A when B is ``speedup`` × faster: ``hours_a / speedup``
     (the articles' worked example: 40 h at 2× → 20 h, at 3× → 13.3 h)."""
-    return _positive("hours_a", hours_a) / _positive("speedup", speedup)
+    return check_positive("hours_a", hours_a) / check_positive("speedup", speedup)
 
 
 # ------------------------------------------------------------------------------------------ data helpers
@@ -192,15 +158,9 @@ def normalize_precision(text) -> str | None:
     return match.group(1) if match else None
 
 
-def _check_precision(precision: str) -> str:
-    if precision not in PEAK_COLUMN:
-        raise InputError("precision", f"must be one of {', '.join(PEAK_COLUMN)} (got {precision!r})")
-    return precision
-
-
 def peak_flops(gpu_id: str, precision: str) -> float:
     """Dense peak FLOP/s of ``gpu_id`` at ``precision`` from the gpus table; InputError when it has none."""
-    _check_precision(precision)
+    check_choice("precision", precision, PEAK_COLUMN)
     value = data.gpu(gpu_id).get(PEAK_COLUMN[precision])
     if value is None or pd.isna(value):
         have = [p for p, col in PEAK_COLUMN.items() if pd.notna(data.gpu(gpu_id).get(col))]
@@ -289,12 +249,6 @@ class RuntimeEstimate:
 MAX_COUNT = 10**9
 
 
-def _whole(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
-        raise InputError(name, f"must be a whole number 1..{MAX_COUNT:,} (got {value!r})")
-    return value
-
-
 def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1, precision: str = "bf16",
                      task: str = "pretrain", mfu: float | None = None, layers: int | None = None,
                      hidden_size: int | None = None, seq: int | None = None, batch: int | None = None,
@@ -328,12 +282,10 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
     their communication); :mod:`gpuplan.scaling` models the all-reduce explicitly.
     ``mfu`` overrides the fitted default (then low = high = mfu); it is the utilisation of the FLOPs executed.
     """
-    if task not in TASKS:
-        raise InputError("task", f"must be one of {', '.join(TASKS)} (got {task!r})")
+    check_choice("task", task, TASKS)
     gpu_id = data.resolve_gpu(gpu_id)
-    gpus = _whole("gpus", gpus)
-    if not isinstance(checkpointing, bool):
-        raise InputError("checkpointing", f"must be true or false (got {checkpointing!r})")
+    gpus = check_count("gpus", gpus, high=MAX_COUNT)
+    check_bool("checkpointing", checkpointing)
     if checkpointing and task == "inference":
         raise InputError("checkpointing", "only applies to training tasks (pretrain, finetune, lora)")
     if context is not None and task != "inference":
@@ -342,14 +294,13 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
         raise InputError("batch", "task=inference needs the decode batch (sequences decoded together); a server "
                                   "batches continuously: price it with gpuplan.serving.serve(model, gpu, "
                                   "concurrency=...) or `gpuplan serve --model M --gpu G --concurrency C|max`")
-    shape = _shape(layers, hidden_size, seq)
+    shape = check_shape(layers, hidden_size, seq)
     peak = peak_flops(gpu_id, precision)
     if mfu is None:
         fit = default_mfu(gpu_id, precision)
         mfu, mfu_low, mfu_high, method = fit["mfu"], fit["mfu_low"], fit["mfu_high"], fit["method"]
     else:
-        if isinstance(mfu, bool) or not isinstance(mfu, (int, float)) or not 0 < mfu <= 1:
-            raise InputError("mfu", f"must be in (0, 1] (got {mfu!r})")
+        check_fraction("mfu", mfu)
         mfu_low = mfu_high = float(mfu)
         method = "given"
     if goodput is None:
@@ -360,8 +311,7 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
 
             goodput, goodput_method = production_goodput(), "production"
     else:
-        if isinstance(goodput, bool) or not isinstance(goodput, (int, float)) or not 0 < goodput <= 1:
-            raise InputError("goodput", f"must be in (0, 1] (got {goodput!r}); 1 = benchmark-style")
+        check_fraction("goodput", goodput, hint="1 = benchmark-style")
         goodput, goodput_method = float(goodput), "given"
     arch = dict(zip(("layers", "hidden_size", "seq"), shape, strict=True)) if shape else {}
     if task == "inference":
@@ -373,13 +323,13 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
     bound = "compute"
     kv_step = 0.0
     if task == "inference":
-        batch = _whole("batch", batch)
+        batch = check_count("batch", batch, high=MAX_COUNT)
         if context is not None:
-            context = _whole("context", context)
+            context = check_count("context", context, high=MAX_COUNT)
             if kv_bytes_per_token is None:
                 raise InputError("kv_bytes_per_token", "needed with context, e.g. memory.Architecture"
                                                        ".from_model(name).kv_cache_bytes_per_token('bf16')")
-            kv_step = _positive("kv_bytes_per_token", kv_bytes_per_token) * context * batch
+            kv_step = check_positive("kv_bytes_per_token", kv_bytes_per_token) * context * batch
         bandwidth = data.gpu(gpu_id).get("memory_bandwidth_gbps")
         if bandwidth is not None and pd.notna(bandwidth):
             step = decode_seconds_per_token(params * WEIGHT_BYTES[precision], kv_step, gpus * float(bandwidth))
@@ -387,7 +337,7 @@ def runtime_estimate(*, params: float, tokens: float, gpu_id: str, gpus: int = 1
             if memory > compute["mid"]:
                 bound = "memory"
             compute = {k: max(v, memory) for k, v in compute.items()}
-    compute = {k: _finite("tokens", v / goodput) for k, v in compute.items()}
+    compute = {k: check_finite_result("tokens", v / goodput) for k, v in compute.items()}
     hours = compute["mid"] / 3600
     return RuntimeEstimate(
         hours=hours, hours_low=compute["fast"] / 3600, hours_high=compute["slow"] / 3600, gpu_hours=hours * gpus,

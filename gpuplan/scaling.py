@@ -35,45 +35,35 @@ import pandas as pd
 
 from gpuplan import assumptions, collectives, data, runtime
 from gpuplan.errors import InputError
+from gpuplan.validators import (
+    MAX_SHAPE,
+    check_choice,
+    check_count,
+    check_finite_result,
+    check_fraction,
+    check_number,
+    check_optional_count,
+    check_positive,
+    check_shape,
+)
 
 DEFAULT_COUNTS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
-DEFAULT_OVERLAP = 2 / 3
-DEFAULT_GLOBAL_BATCH_TOKENS = 4_194_304
-DEFAULT_GPUS_PER_NODE = 8
-#: assumed per-GPU NIC bandwidth (GB/s, one direction) by the GPU's interconnect generation (see module doc)
-INTER_NODE_GBPS = {"nvlink3": 25.0, "pcie": 25.0, "nvlink4": 50.0, "nvlink5": 50.0, "infinity-fabric": 50.0}
+#: share of a step's compute that hides the data-parallel all-reduce (gpuplan.assumptions 'dp_overlap')
+DEFAULT_OVERLAP = assumptions.value("dp_overlap")
+#: global batch in tokens when none is given (gpuplan.assumptions 'global_batch_tokens': MosaicML MPT-70b)
+DEFAULT_GLOBAL_BATCH_TOKENS = assumptions.value("global_batch_tokens")
+#: GPUs per node (gpuplan.assumptions 'gpus_per_node': DGX/HGX boards)
+DEFAULT_GPUS_PER_NODE = assumptions.value("gpus_per_node")
+#: assumed per-GPU NIC bandwidth (GB/s, one direction) by the GPU's interconnect generation (gpuplan.assumptions
+#: 'nic_gbps'; the same table as gpuplan.collectives.NIC_GBPS)
+INTER_NODE_GBPS = collectives.NIC_GBPS
 #: PCIe transfer rate per lane, GT/s, by generation (PCI-SIG; 128b/130b encoding from Gen3 on)
-PCIE_GTPS = {3: 8.0, 4: 16.0, 5: 32.0}
-
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-        raise InputError(name, f"must be a finite number > 0 (got {value!r})")
-    return float(value)
-
-
-def _count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(name, f"must be a whole number >= 1 (got {value!r})")
-    return value
-
-
-def _fraction(name: str, value, *, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
-        0 <= value <= 1 if allow_zero else 0 < value <= 1)
-    if not ok:
-        raise InputError(name, f"must be in {'[0, 1]' if allow_zero else '(0, 1]'} (got {value!r})")
-    return float(value)
+PCIE_GTPS = collectives.PCIE_GTPS
+#: per-direction bandwidth of a PCIe x16 link (one home: gpuplan.collectives.pcie_gbps)
+pcie_gbps = collectives.pcie_gbps
 
 
 # ------------------------------------------------------------------------------------------ bandwidths
-def pcie_gbps(gen: int) -> float:
-    """Per-direction bandwidth of a PCIe x16 link, GB/s: GT/s × 16 lanes × 128/130 / 8 (Gen3-5)."""
-    if gen not in PCIE_GTPS:
-        raise InputError("pcie_gen", f"must be one of {', '.join(map(str, PCIE_GTPS))} (got {gen!r})")
-    return PCIE_GTPS[gen] * 16 * 128 / 130 / 8
-
-
 def intra_node_gbps(gpu_id: str) -> float:
     """Per-direction GPU-to-GPU spec bandwidth inside a node: NVLink (half the bidirectional ``nvlink_gbps``)
     for NVLink/Infinity-Fabric parts, else PCIe of the GPU's generation. PCIe cards with NVLink bridges
@@ -121,26 +111,26 @@ def ring_gbps(gpu_id: str, n_gpus: int, *, gpus_per_node: int = DEFAULT_GPUS_PER
               inter_node_gbps: float | None = None) -> float:
     """Spec per-direction bandwidth of the slowest link on a ring of ``n_gpus``: intra-node while the ring
     fits in one node, else min(intra-node, per-GPU NIC) — the former single-link view (see the module doc)."""
-    n_gpus = _count("n_gpus", n_gpus)
-    gpus_per_node = _count("gpus_per_node", gpus_per_node)
+    n_gpus = check_count("n_gpus", n_gpus)
+    gpus_per_node = check_count("gpus_per_node", gpus_per_node)
     intra = intra_node_gbps(gpu_id)
     if n_gpus <= gpus_per_node:
         return intra
     if inter_node_gbps is None:
         interconnect = data.gpu(data.resolve_gpu(gpu_id)).get("interconnect") or "pcie"
         inter_node_gbps = INTER_NODE_GBPS.get(interconnect, INTER_NODE_GBPS["pcie"])
-    return min(intra, _positive("inter_node_gbps", inter_node_gbps))
+    return min(intra, check_positive("inter_node_gbps", inter_node_gbps))
 
 
 # --------------------------------------------------------------------------------------- step time
 def allreduce_seconds(grad_bytes: float, n_gpus: int, bus_gbps: float, efficiency: float = 1.0) -> float:
     """Ring all-reduce time: ``2(N−1)/N × grad_bytes / (bus_gbps · 10⁹ · efficiency)``; 0 for one GPU."""
-    n_gpus = _count("n_gpus", n_gpus)
-    _positive("grad_bytes", grad_bytes)
+    n_gpus = check_count("n_gpus", n_gpus)
+    check_positive("grad_bytes", grad_bytes)
     if n_gpus == 1:
         return 0.0
-    return 2 * (n_gpus - 1) / n_gpus * grad_bytes / (_positive("bus_gbps", bus_gbps) * 1e9
-                                                      * _fraction("efficiency", efficiency))
+    return 2 * (n_gpus - 1) / n_gpus * grad_bytes / (check_positive("bus_gbps", bus_gbps) * 1e9
+                                                      * check_fraction("efficiency", efficiency))
 
 
 def step_time(*, compute_seconds: float, n_gpus: int, grad_bytes: float, bus_gbps: float,
@@ -148,10 +138,10 @@ def step_time(*, compute_seconds: float, n_gpus: int, grad_bytes: float, bus_gbp
     """One data-parallel step: ``compute_seconds`` (the whole step's compute on one GPU) / N, plus the
     all-reduce (among ``replicas`` data-parallel copies, default N) not hidden behind ``overlap`` × that
     compute. Returns compute_s, comm_s, exposed_comm_s, step_s."""
-    n_gpus = _count("n_gpus", n_gpus)
-    compute = _positive("compute_seconds", compute_seconds) / n_gpus
+    n_gpus = check_count("n_gpus", n_gpus)
+    compute = check_positive("compute_seconds", compute_seconds) / n_gpus
     comm = allreduce_seconds(grad_bytes, n_gpus if replicas is None else replicas, bus_gbps, efficiency)
-    exposed = max(0.0, comm - _fraction("overlap", overlap, allow_zero=True) * compute)
+    exposed = max(0.0, comm - check_fraction("overlap", overlap, allow_zero=True) * compute)
     return {"compute_s": compute, "comm_s": comm, "exposed_comm_s": exposed, "step_s": compute + exposed}
 
 
@@ -164,11 +154,11 @@ def parallel_layout(params: float, gpu_id: str, n: int, *, gpus_per_node: int = 
     weights and gradients + fp32 master and Adam, ZeRO paper) × params / (tp · pp), which must stay below
     ``headroom`` × the GPU's memory (:data:`gpuplan.assumptions` 'layout_memory_headroom'). Returns tp, pp, dp,
     fits (False when even tp = gpus_per_node and pp = n / tp do not fit: then the largest layout is returned)."""
-    n = _count("n", n)
-    gpus_per_node = _count("gpus_per_node", gpus_per_node)
-    share = assumptions.value("layout_memory_headroom") if headroom is None else _fraction("headroom", headroom)
+    n = check_count("n", n)
+    gpus_per_node = check_count("gpus_per_node", gpus_per_node)
+    share = assumptions.value("layout_memory_headroom") if headroom is None else check_fraction("headroom", headroom)
     cap = float(data.gpu(data.resolve_gpu(gpu_id))["memory_gb"]) * 1e9 * share
-    states = _positive("params", params) * _positive("bytes_per_param", bytes_per_param)
+    states = check_positive("params", params) * check_positive("bytes_per_param", bytes_per_param)
     tp_max = 1
     while tp_max * 2 <= min(gpus_per_node, n):
         tp_max *= 2
@@ -221,44 +211,41 @@ def scaling_curve(params: float, gpu_id: str, counts=DEFAULT_COUNTS, *, tokens: 
     ``usd_per_gpu_hour`` is given. ``efficiency`` overrides every link efficiency of the collectives model.
     """
     gpu_id = data.resolve_gpu(gpu_id)
-    params = _positive("params", params)
-    tokens = _positive("tokens", tokens)
-    batch = _positive("global_batch_tokens", global_batch_tokens)
-    gpus_per_node = _count("gpus_per_node", gpus_per_node)
-    if gpus_per_node > 4096:
-        raise InputError("gpus_per_node", f"must be a whole number 1..4,096 (got {gpus_per_node})")
-    model_parallel = _count("model_parallel", model_parallel)
-    pipeline_stages = _count("pipeline_stages", pipeline_stages)
-    if task not in ("pretrain", "finetune", "lora"):
-        raise InputError("task", f"must be pretrain, finetune or lora (got {task!r})")
+    params = check_positive("params", params)
+    tokens = check_positive("tokens", tokens)
+    batch = check_positive("global_batch_tokens", global_batch_tokens)
+    gpus_per_node = check_count("gpus_per_node", gpus_per_node, high=4096)
+    model_parallel = check_count("model_parallel", model_parallel)
+    pipeline_stages = check_count("pipeline_stages", pipeline_stages)
+    check_choice("task", task, ("pretrain", "finetune", "lora"))
     auto = tensor_parallel == "auto"
     if tensor_parallel is not None and not auto:
-        tensor_parallel = _count("tensor_parallel", tensor_parallel)
+        tensor_parallel = check_count("tensor_parallel", tensor_parallel)
         model_parallel = tensor_parallel * pipeline_stages
     if model_parallel % pipeline_stages:
         raise InputError("pipeline_stages", f"must divide model_parallel={model_parallel} (got {pipeline_stages})")
-    micro = _positive("micro_batch_tokens", micro_batch_tokens)
-    counts = sorted({_count("counts", int(n) if isinstance(n, float) and n.is_integer() else n) for n in counts})
+    micro = check_positive("micro_batch_tokens", micro_batch_tokens)
+    counts = sorted({check_count("counts", n) for n in counts})
     if mfu is None:
         mfu = runtime.default_mfu(gpu_id, precision)["mfu"]
-    achieved = runtime.peak_flops(gpu_id, precision) * _fraction("mfu", mfu)
-    goodput = _fraction("goodput", goodput)
-    layers = runtime._dim("layers", layers)
-    hidden_size = runtime._dim("hidden_size", hidden_size)
+    achieved = runtime.peak_flops(gpu_id, precision) * check_fraction("mfu", mfu)
+    goodput = check_fraction("goodput", goodput)
+    layers = check_optional_count("layers", layers, high=MAX_SHAPE["layers"])
+    hidden_size = check_optional_count("hidden_size", hidden_size, high=MAX_SHAPE["hidden_size"])
     eff = None
     if efficiency is not None:
-        e = _fraction("efficiency", efficiency)
+        e = check_fraction("efficiency", efficiency)
         eff = {k: e for k in ("ring", "nvls", "xgmi", "host", "bridge", "network")}
     shape = {"layers": layers, "hidden_size": hidden_size, "seq": seq}
     flops_step = runtime.training_flops(params, batch, lora=task == "lora",
                                         **(shape if all(v is not None for v in shape.values()) else {}))
     if seq is not None:  # a partial or bad shape with seq is refused, not silently ignored
-        runtime._shape(layers, hidden_size, seq)
+        check_shape(layers, hidden_size, seq)
     steps = tokens / batch
-    trainable = params if trainable_params is None else _positive("trainable_params", trainable_params)
+    trainable = params if trainable_params is None else check_positive("trainable_params", trainable_params)
     if trainable > params:
         raise InputError("trainable_params", f"must be <= params ({params:g})")
-    grad_per_param = _positive("grad_bytes_per_param", grad_bytes_per_param)
+    grad_per_param = check_positive("grad_bytes_per_param", grad_bytes_per_param)
     rows = []
     for n in counts:
         if auto:
@@ -284,7 +271,7 @@ def scaling_curve(params: float, gpu_id: str, counts=DEFAULT_COUNTS, *, tokens: 
             act_bytes = batch / replicas * int(hidden_size) * 2  # bf16 activations of the replica's tokens
             per_layer = collectives.allreduce(gpu_id, tp, act_bytes, gpus_per_node=gpus_per_node, eff=eff)["seconds"]
             tp_comm = 4 * int(layers) / pp * per_layer
-        exposed = max(0.0, comm - _fraction("overlap", overlap, allow_zero=True) * compute)
+        exposed = max(0.0, comm - check_fraction("overlap", overlap, allow_zero=True) * compute)
         rows.append({"gpu_id": gpu_id, "n": n, "tp": tp, "pp": pp, "dp": replicas,
                      "step_seconds": compute + exposed + tp_comm, "compute_seconds": compute,
                      "comm_seconds": comm, "tp_comm_seconds": tp_comm, "exposed_comm_seconds": exposed,
@@ -294,12 +281,9 @@ def scaling_curve(params: float, gpu_id: str, counts=DEFAULT_COUNTS, *, tokens: 
     frame["efficiency"] = one_gpu / (frame["n"] * frame["step_seconds"])
     frame["hours"] = frame["step_seconds"] * steps / 3600 / goodput
     frame["gpu_hours"] = frame["hours"] * frame["n"]
-    if not all(math.isfinite(v) for v in frame["gpu_hours"]):
-        raise InputError("tokens", "is too large: the result is not a finite number")
+    check_finite_result("tokens", frame["gpu_hours"])
     if usd_per_gpu_hour is not None:
-        if isinstance(usd_per_gpu_hour, bool) or not isinstance(usd_per_gpu_hour, (int, float)) \
-                or not math.isfinite(usd_per_gpu_hour) or usd_per_gpu_hour < 0:
-            raise InputError("usd_per_gpu_hour", f"must be a finite number >= 0 (got {usd_per_gpu_hour!r})")
+        check_number("usd_per_gpu_hour", usd_per_gpu_hour, low=0.0)
         frame["cost_usd"] = frame["gpu_hours"] * usd_per_gpu_hour
     return frame
 
@@ -315,10 +299,10 @@ def data_loading_bound(samples_per_s_per_gpu: float, bytes_per_sample: float, st
     rate the storage can keep busy) and input_bound (needed > storage). The articles' loading figures
     (A100 ≈1.7 / H100 ≈1.5 GiB/s on one GPU; ≈0.2 / ≈2.2 GiB/s on four GPUs) are such storage rates.
     """
-    gpus = _count("gpus", gpus)
-    needed = (_positive("samples_per_s_per_gpu", samples_per_s_per_gpu) * _positive("bytes_per_sample", bytes_per_sample)
-              * gpus / 2**30)
-    storage = _positive("storage_gibps", storage_gibps)
+    gpus = check_count("gpus", gpus)
+    needed = (check_positive("samples_per_s_per_gpu", samples_per_s_per_gpu)
+              * check_positive("bytes_per_sample", bytes_per_sample) * gpus / 2**30)
+    storage = check_positive("storage_gibps", storage_gibps)
     return {"needed_gibps": needed, "storage_gibps": storage, "fed_fraction": min(1.0, storage / needed),
             "input_bound": needed > storage}
 
@@ -346,15 +330,22 @@ def frontier(params: float, tokens: float, gpu_ids, counts=DEFAULT_COUNTS, price
     return frame
 
 
-# ------------------------------------------------------------- re-exports of gpuplan.scaling_tables (PEP 562)
-_TABLE_NAMES = ('_BILLIONS_RE', 'MLPERF_GPT3_LAYOUT', 'MLPERF_BATCH', 'mlperf_batch', 'tokens_to_converge', 'compare_mlperf',
-                'setup_label', 'curves', 'AT_COUNT_COLUMNS', 'AT_COUNT_FORMATS', 'at_count', 'headline',
-                'hourly_prices', 'frontier_table', 'ARTICLE_STORAGE_GIBPS', 'loading_case', 'mlperf_long')
+# ----------------------------------------- re-exports of gpuplan.scaling_mlperf and gpuplan.pages.scaling (PEP 562)
+#: the MLPerf-at-scale check (gpuplan.scaling_mlperf) and the tables of notebook 05 (gpuplan.pages.scaling), kept
+#: reachable as ``scaling.<name>`` (the committed notebooks and the calibration page call them so)
+_MLPERF_NAMES = ("_BILLIONS_RE", "MLPERF_GPT3_LAYOUT", "MLPERF_BATCH", "MLPERF_LAYOUT", "mlperf_batch",
+                 "tokens_to_converge", "compare_mlperf")
+_PAGE_NAMES = ("setup_label", "curves", "AT_COUNT_COLUMNS", "AT_COUNT_FORMATS", "at_count", "headline", "hourly_prices",
+               "frontier_table", "ARTICLE_STORAGE_GIBPS", "loading_case", "mlperf_long")
 
 
 def __getattr__(name: str):
-    if name in _TABLE_NAMES:
-        from gpuplan import scaling_tables  # noqa: PLC0415 (scaling_tables imports this module)
+    if name in _MLPERF_NAMES:
+        from gpuplan import scaling_mlperf  # noqa: PLC0415 (gpuplan.scaling_mlperf imports this module)
 
-        return getattr(scaling_tables, name)
+        return getattr(scaling_mlperf, name)
+    if name in _PAGE_NAMES:
+        from gpuplan.pages import scaling as page  # noqa: PLC0415 (gpuplan.pages.scaling imports this module)
+
+        return getattr(page, name)
     raise AttributeError(f"module 'gpuplan.scaling' has no attribute {name!r}")

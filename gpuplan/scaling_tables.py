@@ -1,222 +1,29 @@
-"""Tables of the scaling notebook (05) and the MLPerf-at-scale check, split out of :mod:`gpuplan.scaling` (which
-re-exports every name here, so ``scaling.compare_mlperf``, ``scaling.curves`` ... keep working)."""
+"""Former home of the MLPerf-at-scale check and the tables of notebook 05, kept so old imports work: the check is in
+:mod:`gpuplan.scaling_mlperf`, the tables in :mod:`gpuplan.pages.scaling`."""
 
-from __future__ import annotations
+from gpuplan.pages.scaling import (
+    ARTICLE_STORAGE_GIBPS,
+    AT_COUNT_COLUMNS,
+    AT_COUNT_FORMATS,
+    at_count,
+    curves,
+    frontier_table,
+    headline,
+    hourly_prices,
+    loading_case,
+    mlperf_long,
+    setup_label,
+)
+from gpuplan.scaling_mlperf import (
+    _BILLIONS_RE,
+    MLPERF_BATCH,
+    MLPERF_GPT3_LAYOUT,
+    MLPERF_LAYOUT,
+    compare_mlperf,
+    mlperf_batch,
+    tokens_to_converge,
+)
 
-import re
-
-import pandas as pd
-
-from gpuplan import assumptions, data
-from gpuplan.errors import InputError
-from gpuplan.scaling import DEFAULT_COUNTS, DEFAULT_OVERLAP, _count, _positive, data_loading_bound, frontier, scaling_curve
-
-# ------------------------------------------------------------------------------------ MLPerf check
-_BILLIONS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*B\b")
-
-
-#: NVIDIA's MLPerf Training v3.0 GPT-3 175B configs (mlcommons/training_results_v3.0,
-#: NVIDIA/benchmarks/gpt3/implementations/pytorch/config_DGXH100_96x8x128x4x8_mbs1.sh and ..._192x8x64x4x8_mbs1.sh):
-#: TENSOR_MODEL_PARALLEL=4, PIPELINE_MODEL_PARALLEL=8, MICRO_BATCH_SIZE=1; MINIBS 128 × 24 replicas (768 GPUs) =
-#: 64 × 48 replicas (1536 GPUs) = 3072 sequences of 2048 tokens per step.
-MLPERF_GPT3_LAYOUT = {"model_parallel": 32, "pipeline_stages": 8, "global_batch_tokens": 3072 * 2048,
-                      "micro_batch_tokens": 2048}
-
-
-#: global batch (sequences) of the MLPerf LLM benchmarks at the GPU count its source states, the sequence length
-#: and the reference convergence points: GPT-3: 3072 sequences at 768 and 1536 GPUs (NVIDIA's v3.0 configs,
-#: :data:`MLPERF_GPT3_LAYOUT`), 2048 tokens; Llama 3.1 405B: the reference runs' BS 1152 on 288 DGX H100 (2304
-#: GPUs), 8192 tokens; Llama 3.1 8B: BS 32 on 4 DGX B200 (32 GPUs), 8192 tokens (mlcommons/logging RCP files).
-MLPERF_BATCH = {"gpt3": (3072, 1536, 2048, "rcp_gpt3"), "llama31_405b": (1152, 2304, 8192, "rcp_llama31_405b"),
-                "llama31_8b": (32, 32, 8192, "rcp_llama31_8b")}
-#: parallel layout per MLPerf LLM workload: NVIDIA's GPT-3 configs (TP 4 × PP 8) for the two large models (an
-#: assumption for Llama 3.1 405B), plain data parallelism for the 8B (it fits one GPU; an assumption)
-MLPERF_LAYOUT = {"gpt3": "MLPERF_GPT3_LAYOUT", "llama31_405b": "MLPERF_GPT3_LAYOUT",
-                 "llama31_8b": {"model_parallel": 1, "pipeline_stages": 1}}
-
-
-def mlperf_batch(workload: str, n: int, model_parallel: int = 1, pipeline_stages: int = 1) -> int:
-    """Global batch (sequences) assumed for an MLPerf LLM result on ``n`` GPUs: the smallest batch that gives each
-    of the n / model_parallel replicas one micro-batch (of one sequence) per pipeline stage — m >= p keeps the
-    pipeline full (Narayanan et al. 2021, §2.2.1) — and never below the documented batch of :data:`MLPERF_BATCH`;
-    capped at the largest batch with reference convergence data. Submitters run the smallest batch that keeps
-    their GPUs busy, because a larger batch needs more samples to converge; the results table does not record
-    each submission's batch, so this is an assumption."""
-    base, _, _, rcp = MLPERF_BATCH[workload]
-    top = max(bs for bs, runs in assumptions.value(rcp).items() if runs)
-    replicas = max(1, _count("n", n) // _count("model_parallel", model_parallel))
-    return int(min(max(base, replicas * _count("pipeline_stages", pipeline_stages)), top))
-
-
-def tokens_to_converge(workload: str, batch: int) -> float:
-    """Mean tokens to reach the MLPerf target at global batch ``batch`` (sequences), linear between the
-    reference convergence points (RCPs, :mod:`gpuplan.assumptions`), clamped to their range."""
-    points = sorted((bs, sum(runs) / len(runs)) for bs, runs in assumptions.value(MLPERF_BATCH[workload][3]).items()
-                    if runs)
-    xs = [bs for bs, _ in points]
-    b = min(max(_positive("batch", batch), xs[0]), xs[-1])
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-        if x0 <= b <= x1:
-            return y0 + (y1 - y0) * (b - x0) / (x1 - x0)
-    return points[0][1]
-
-
-def compare_mlperf(*, overlap: float = DEFAULT_OVERLAP, convergence: bool = True, **kwargs) -> pd.DataFrame:
-    """The model's time-to-train ratio between scales vs MLPerf Training results for the same benchmark,
-    GPU and round at several GPU counts (LLM pretraining rows whose model name states its size, e.g.
-    'GPT-3 175B', 'Llama 3.1 405B'; the fastest result per count).
-
-    Per row: observed_ratio = minutes(n) / minutes(n_ref) with n_ref the smallest count, predicted_ratio =
-    hours(n) / hours(n_ref) from :func:`scaling_curve`, ideal_ratio = n_ref / n (linear scaling), and
-    error = predicted / observed − 1. ``attrs['median_abs_error']`` summarizes (also for the ideal model).
-
-    The parallel layout defaults to :data:`MLPERF_GPT3_LAYOUT`, read from NVIDIA's v3.0 GPT-3 configs and
-    applied to every row (an assumption for the other rounds, counts and Llama 3.1 405B); pass
-    ``model_parallel=1, pipeline_stages=1, global_batch_tokens=DEFAULT_GLOBAL_BATCH_TOKENS`` to see the pure
-    data-parallel defaults fail (175B of bf16 gradients all-reduced over 50 GB/s NICs every step).
-
-    ``convergence=True`` (default): larger scales run larger global batches, and a larger batch needs more
-    tokens to reach the target. Each result's batch is :func:`mlperf_batch` (an assumption, see there) and its
-    tokens :func:`tokens_to_converge` at that batch (MLPerf's reference convergence points); the layout per
-    workload is :data:`MLPERF_LAYOUT`; the predicted ratio
-    is hours(n, batch(n), tokens(batch(n))) / the same at n_ref. ``convergence=False`` keeps one batch and one
-    token count for every scale (the earlier comparison). Residual error: layouts and batches beyond the
-    configs read are assumed, and tensor-parallel traffic is counted only with a known shape.
-    """
-    given = dict(kwargs)
-    bench = data.benchmarks()
-    text = bench["suite"].fillna("") + " " + bench["workload"].fillna("")
-    rows = bench[text.str.contains("MLPerf Training", case=False) & (bench["task_type"] == "training")
-                 & bench["unit"].str.lower().str.startswith("min")]
-    rows = rows.assign(billions=rows["model"].fillna("").str.extract(_BILLIONS_RE, expand=False).astype(float))
-    rows = rows.dropna(subset=["billions"])
-    rows = rows.sort_values(["value", "benchmark_id"], kind="stable").drop_duplicates(["round", "model", "gpu_id", "gpu_count"])
-    out = []
-    for (round_, model, gpu_id), grp in rows.groupby(["round", "model", "gpu_id"]):
-        if grp["gpu_count"].nunique() < 2:
-            continue
-        grp = grp.sort_values(["gpu_count", "benchmark_id"], kind="stable")
-        counts = [int(c) for c in grp["gpu_count"]]
-        workload = str(grp["workload"].iloc[0])
-        layout = MLPERF_LAYOUT.get(workload, "MLPERF_GPT3_LAYOUT")
-        kwargs = {**(MLPERF_GPT3_LAYOUT if layout == "MLPERF_GPT3_LAYOUT" else layout), **given}
-        if convergence and workload in MLPERF_BATCH:
-            seq = MLPERF_BATCH[workload][2]
-            hours = {}
-            for c in counts:
-                b = mlperf_batch(workload, c, kwargs.get("model_parallel", 1), kwargs.get("pipeline_stages", 1))
-                opts = {**kwargs, "global_batch_tokens": b * seq, "micro_batch_tokens": seq}
-                hours[c] = scaling_curve(grp["billions"].iloc[0] * 1e9, gpu_id, [c],
-                                         tokens=tokens_to_converge(workload, b), overlap=overlap, **opts).iloc[0]["hours"]
-            curve = pd.DataFrame({"hours": hours})
-        else:
-            curve = scaling_curve(grp["billions"].iloc[0] * 1e9, gpu_id, counts, tokens=1e12, overlap=overlap,
-                                  **kwargs).set_index("n")
-        ref = grp.iloc[0]
-        for row in grp.iloc[1:].itertuples(index=False):
-            observed = row.value / ref["value"]
-            predicted = curve.loc[row.gpu_count, "hours"] / curve.loc[int(ref["gpu_count"]), "hours"]
-            out.append({"round": round_, "model": model, "gpu_id": gpu_id, "n_ref": int(ref["gpu_count"]),
-                        "n": int(row.gpu_count), "minutes_ref": float(ref["value"]), "minutes": float(row.value),
-                        "observed_ratio": observed, "predicted_ratio": predicted,
-                        "ideal_ratio": ref["gpu_count"] / row.gpu_count, "error": predicted / observed - 1,
-                        "ideal_error": (ref["gpu_count"] / row.gpu_count) / observed - 1})
-    frame = pd.DataFrame(out)
-    if not frame.empty:
-        frame.attrs["median_abs_error"] = float(frame["error"].abs().median())
-        frame.attrs["ideal_median_abs_error"] = float(frame["ideal_error"].abs().median())
-    return frame
-
-
-# ------------------------------------------------------------------ tables for the scaling notebook (05)
-def setup_label(gpu_id: str) -> str:
-    """"H100 80GB SXM5 · NVLink 900 GB/s" or "H100 80GB PCIe · PCIe Gen5": the GPU and its intra-node link."""
-    gpu = data.gpu(data.resolve_gpu(gpu_id))
-    link = f"NVLink {gpu['nvlink_gbps']:.0f} GB/s" if gpu["interconnect"] != "pcie" else f"PCIe Gen{gpu['pcie_gen']}"
-    return f"{data.short_name(gpu['name'])} · {link}"
-
-
-def curves(params: float, tokens: float, gpu_ids, gpu_count: int | None = None, **kwargs) -> pd.DataFrame:
-    """:func:`scaling_curve` for every GPU in ``gpu_ids`` over DEFAULT_COUNTS (plus ``gpu_count`` when given, so
-    the count quoted in the text is always on the curve), stacked, with ``setup`` (:func:`setup_label`) and the
-    count renamed ``gpu_count`` (the charts' column). Extra keyword arguments go to scaling_curve."""
-    counts = sorted(set(DEFAULT_COUNTS) | ({_count("gpu_count", gpu_count)} if gpu_count is not None else set()))
-    frame = pd.concat([scaling_curve(params, data.resolve_gpu(g), counts, tokens=tokens, **kwargs) for g in gpu_ids],
-                      ignore_index=True)
-    return frame.assign(setup=frame["gpu_id"].map(setup_label)).rename(columns={"n": "gpu_count"})
-
-
-#: display names and formats of the at-a-count table
-AT_COUNT_COLUMNS = {"setup": "setup", "bus_gbps": "all-reduce bus bandwidth (GB/s)", "step_seconds": "step (s)",
-                    "exposed_comm_seconds": "exposed all-reduce (s)", "efficiency": "efficiency",
-                    "hours": "hours to train"}
-AT_COUNT_FORMATS = {"all-reduce bus bandwidth (GB/s)": "{:.1f}", "step (s)": "{:.3f}", "exposed all-reduce (s)": "{:.3f}",
-                    "efficiency": "{:.1%}", "hours to train": "{:,.1f}"}
-
-
-def at_count(curves_frame: pd.DataFrame, gpu_count: int) -> pd.DataFrame:
-    """The rows of :func:`curves` at ``gpu_count`` GPUs, with readable column names (:data:`AT_COUNT_COLUMNS`);
-    a count not on the curves (they run over DEFAULT_COUNTS unless told otherwise) -> InputError."""
-    rows = curves_frame[curves_frame["gpu_count"] == gpu_count]
-    if rows.empty:
-        raise InputError("gpu_count", f"{gpu_count} is not among the counts computed "
-                                      f"({', '.join(map(str, sorted(curves_frame['gpu_count'].unique())))})")
-    return rows[list(AT_COUNT_COLUMNS)].rename(columns=AT_COUNT_COLUMNS).reset_index(drop=True)
-
-
-def headline(curves_frame: pd.DataFrame, gpu_count: int) -> dict[str, float]:
-    """Glue names of the scaling notebook: scaling_efficiency_{a100,h100} and hours_to_train_{a100,h100} of the
-    A100 80GB SXM and H100 80GB SXM at ``gpu_count`` (those on the curves) plus gpu_count itself."""
-    at = curves_frame[curves_frame["gpu_count"] == gpu_count].set_index("gpu_id")
-    out: dict[str, float] = {"gpu_count": gpu_count}
-    for gpu_id, short in (("a100-sxm4-80gb", "a100"), ("h100-sxm5-80gb", "h100")):
-        if gpu_id in at.index:
-            out[f"scaling_efficiency_{short}"] = float(at.loc[gpu_id, "efficiency"])
-            out[f"hours_to_train_{short}"] = float(at.loc[gpu_id, "hours"])
-    return out
-
-
-def hourly_prices(gpu_ids, given: dict[str, tuple[str, float | None]] | None = None,
-                  provider: str | None = None, catalog: str | None = None) -> dict[str, float]:
-    """gpu id -> $/GPU-hour for every GPU: the value given for it (``given`` maps gpu id -> (parameter name,
-    value or None)), else ``provider``'s latest on-demand price, else the latest from any provider
-    (gpuplan.params.price_or_latest with any_provider=True). No price anywhere -> InputError naming the parameter."""
-    from gpuplan.params import price_or_latest  # noqa: PLC0415 (gpuplan.params imports the notebook stack)
-
-    given = given or {}
-    return {gid: price_or_latest(*given.get(gid, ("price", None)), gid, provider=provider, any_provider=True,
-                                 catalog=catalog)["usd_per_gpu_hour"] for gid in gpu_ids}
-
-
-def frontier_table(params: float, tokens: float, prices: dict[str, float], **kwargs) -> pd.DataFrame:
-    """:func:`frontier` over the GPUs priced in ``prices`` (gpu id -> $/GPU-hour), with ``setup`` labels."""
-    frame = frontier(params, tokens, list(prices), prices=prices, **kwargs)
-    return frame.assign(setup=frame["gpu_id"].map(setup_label))
-
-
-#: storage read rates quoted by the HappyHorse article (April 2026, "H100 vs A100 for AI Video Generation"),
-#: GiB/s: (GPU, GPUs in the setup) -> rate. The article's figures, not measurements in our data.
-ARTICLE_STORAGE_GIBPS = {("A100", 1): 1.7, ("H100", 1): 1.5, ("A100", 4): 0.2, ("H100", 4): 2.2}
-
-
-def loading_case(samples_per_s_per_gpu_a100: float, bytes_per_sample: float, h100_speedup: float,
-                 storage_gibps: dict | None = None) -> pd.DataFrame:
-    """:func:`data_loading_bound` for each (GPU, count) of ``storage_gibps`` (default the article's rates): an
-    A100 consumes ``samples_per_s_per_gpu_a100`` samples/s, an H100 ``h100_speedup`` times as many (pass the
-    median observed training speedup). Columns gpu, gpus, needed (GiB/s), storage (GiB/s), GPU time fed,
-    input-bound."""
-    speedup = _positive("h100_speedup", h100_speedup)
-    rows = [{"gpu": gpu, "gpus": n, **data_loading_bound(samples_per_s_per_gpu_a100 * (speedup if gpu == "H100" else 1.0),
-                                                         bytes_per_sample, rate, gpus=n)}
-            for (gpu, n), rate in (storage_gibps or ARTICLE_STORAGE_GIBPS).items()]
-    return pd.DataFrame(rows).rename(columns={"needed_gibps": "needed (GiB/s)", "storage_gibps": "storage (GiB/s)",
-                                              "fed_fraction": "GPU time fed", "input_bound": "input-bound"})
-
-
-def mlperf_long(comparison: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_mlperf` in long form for a chart: one row per (result, series) with series observed,
-    predicted or ideal and its ``time_ratio``."""
-    frame = comparison.melt(id_vars=["round", "model", "gpu_id", "n"],
-                            value_vars=["observed_ratio", "predicted_ratio", "ideal_ratio"],
-                            var_name="series", value_name="time_ratio")
-    return frame.assign(series=frame["series"].str.removesuffix("_ratio"))
+__all__ = ["ARTICLE_STORAGE_GIBPS", "AT_COUNT_COLUMNS", "AT_COUNT_FORMATS", "MLPERF_BATCH", "MLPERF_GPT3_LAYOUT",
+           "MLPERF_LAYOUT", "_BILLIONS_RE", "at_count", "compare_mlperf", "curves", "frontier_table", "headline",
+           "hourly_prices", "loading_case", "mlperf_batch", "mlperf_long", "setup_label", "tokens_to_converge"]

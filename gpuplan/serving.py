@@ -62,8 +62,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from gpuplan import cost, data, memory, runtime, scaling
+from gpuplan import assumptions, cost, data, memory, runtime, scaling
 from gpuplan.errors import InputError
+from gpuplan.validators import check_choice, check_count
 
 PRECISIONS = ("bf16", "fp8", "fp4", "int8", "int4")
 KV_DTYPES = ("bf16", "fp8", "fp4")
@@ -72,11 +73,11 @@ FP8_ARCHITECTURES = ("Ada Lovelace", "Hopper", "Blackwell", "CDNA 3", "CDNA 4")
 FP4_ARCHITECTURES = ("Blackwell", "CDNA 4")
 MXFP4_BYTES = 0.53125                      # formulas.md §1: MXFP4, 1 E8M0 scale per 32 values
 KV_PAYLOAD = {"bf16": "bf16", "fp8": "fp8", "fp4": "int4"}  # memory.PAYLOAD_BYTES key of the same payload
-GPU_MEMORY_UTILIZATION = 0.9               # vLLM default gpu_memory_utilization
-PREFILL_CHUNK_TOKENS = 8192                # activations of one prefill chunk kept free (assumption)
+GPU_MEMORY_UTILIZATION = assumptions.value("gpu_memory_utilization")  # vLLM default gpu_memory_utilization
+PREFILL_CHUNK_TOKENS = assumptions.value("prefill_chunk_tokens")      # one prefill chunk's activations kept free
 ACTIVATION_BYTES = 2                       # bf16 activations in the all-reduces
-NCCL_BASE_LATENCY_S = 3.6e-6               # NCCL tuning.cc baseLat, ring / LL
-NCCL_HOP_LATENCY_S = {"nvlink": 0.47e-6, "pcie": 1.0e-6}   # NCCL tuning.cc hwLat, ring / LL
+NCCL_BASE_LATENCY_S = assumptions.value("nccl_base_latency_s")  # NCCL tuning.cc baseLat, ring / LL
+NCCL_HOP_LATENCY_S = assumptions.value("nccl_hop_latency_s")    # NCCL tuning.cc hwLat, ring / LL
 GPUS_PER_NODE = scaling.DEFAULT_GPUS_PER_NODE
 RESULT_BANDED = ("output_tokens_per_s_per_gpu", "total_tokens_per_s_per_gpu", "tokens_per_s_per_user", "ttft_ms",
                  "tpot_ms", "usd_per_million_output_tokens", "usd_per_million_tokens")
@@ -146,16 +147,10 @@ def model_spec(model) -> ModelSpec:
     return ModelSpec.from_model(model)
 
 
-def _choice(field: str, value, allowed) -> str:
-    if value not in allowed:
-        raise InputError(field, f"must be one of {', '.join(allowed)} (got {value!r})")
-    return value
-
-
 def weight_bytes(spec: ModelSpec, precision: str) -> dict[str, float]:
     """Bytes of all weights (``total``), of the part read every step (``always``) and of one routed expert of one
     layer (``expert``) at ``precision`` (module docstring)."""
-    _choice("precision", precision, PRECISIONS)
+    check_choice("precision", precision, PRECISIONS)
     arch = spec.arch
     if precision == "fp4":
         kept = min(arch.embedding_params, arch.params_total)
@@ -172,7 +167,7 @@ def weight_bytes(spec: ModelSpec, precision: str) -> dict[str, float]:
 def kv_bytes_per_token_layer(spec: ModelSpec, kv_dtype: str) -> float:
     """KV-cache bytes one token holds in one (full-attention) layer: GQA 2·kv_heads·head_dim, MLA
     kv_lora_rank + qk_rope_head_dim values, at the payload of ``kv_dtype``."""
-    payload = KV_PAYLOAD[_choice("kv_dtype", kv_dtype, KV_DTYPES)]
+    payload = KV_PAYLOAD[check_choice("kv_dtype", kv_dtype, KV_DTYPES)]
     # one home of the GQA and MLA formulas: memory.kv_cache_values_per_token_layer
     return memory.kv_cache_values_per_token_layer(spec.arch) * memory.PAYLOAD_BYTES[payload]
 
@@ -334,14 +329,8 @@ def _usd_per_million(tokens_per_s, usd_per_gpu_hour):
                              ).cost_per_job_usd
 
 
-def _positive_count(field: str, value, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 or (high and value > high):
-        raise InputError(field, f"must be a whole number >= 1{f' and <= {high}' if high else ''} (got {value!r})")
-    return int(value)
-
-
-def _check_tp(spec: ModelSpec, tp, gpus_per_node: int = GPUS_PER_NODE) -> int:
-    tp = _positive_count("tp", tp)
+def check_tp(spec: ModelSpec, tp, gpus_per_node: int = GPUS_PER_NODE) -> int:
+    tp = check_count("tp", tp)
     if tp > gpus_per_node:
         raise InputError("tp", f"{tp} is more GPUs than a node holds ({gpus_per_node}); tensor parallelism stays "
                                "inside a node's NVLink/PCIe domain")
@@ -367,15 +356,16 @@ def serve(model, gpu: str, *, tp: int = 1, input_tokens: int = 1024, output_toke
     spec = model_spec(model)
     hw = hardware(gpu)
     gpu_id = hw["gpu"]["gpu_id"]
-    precision = _choice("precision", precision, PRECISIONS)
-    kv_dtype = _choice("kv_dtype", kv_dtype or ("fp8" if precision in ("fp8", "fp4") else "bf16"), KV_DTYPES)
+    precision = check_choice("precision", precision, PRECISIONS)
+    kv_dtype = check_choice("kv_dtype", kv_dtype or ("fp8" if precision in ("fp8", "fp4") else "bf16"), KV_DTYPES)
     check_native(hw["gpu"], precision)
     if kv_dtype == "fp4":
         check_native(hw["gpu"], "fp4", "kv_dtype")
-    tp = _check_tp(spec, tp)
+    tp = check_tp(spec, tp)
     if tp > 1 and not math.isfinite(hw["link_bps"]):
         raise InputError("tp", f"{gpu_id} has neither NVLink nor a PCIe generation in the gpus table: use tp 1")
-    inp, out = _positive_count("input_tokens", input_tokens, 10**8), _positive_count("output_tokens", output_tokens, 10**8)
+    inp = check_count("input_tokens", input_tokens, high=10**8)
+    out = check_count("output_tokens", output_tokens, high=10**8)
     budget = float(kv_budget_bytes(spec, hw, tp, precision))
     if budget <= 0:
         raise InputError("tp", f"the {precision} weights of {spec.name} ({weight_bytes(spec, precision)['total'] / 1e9:.1f} "
@@ -388,7 +378,7 @@ def serve(model, gpu: str, *, tp: int = 1, input_tokens: int = 1024, output_toke
     if concurrency == "max":
         conc = limit
     else:
-        conc = _positive_count("concurrency", concurrency)
+        conc = check_count("concurrency", concurrency)
         if conc > limit:
             raise InputError("concurrency", f"{conc} sequences of {inp + out} tokens do not fit on {tp} x {gpu_id}: "
                                             f"at most {limit} ({budget / 1e9:.1f} GB of KV cache per GPU)")

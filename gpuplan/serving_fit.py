@@ -41,6 +41,7 @@ import pandas as pd
 
 from gpuplan import data, serving
 from gpuplan.errors import InputError
+from gpuplan.validators import check_choice
 
 #: MLPerf LLM workloads: model row, mean prompt tokens, reference generated tokens per sample (None: only runs
 #: that report samples/s are used), Server and Interactive (TTFT ms, TPOT ms) limits.
@@ -221,8 +222,7 @@ def cross_validate(by: str = "round") -> pd.DataFrame:
     """Hold out each value of ``by`` ('round', 'gpu_id' or 'key' = workload) in turn, fit on the rest, predict the
     held-out results (a GPU absent from the rest takes the pooled fit). Columns of :func:`predictions` plus
     ``held_out`` and ``method`` ('own GPU', 'pooled' or 'nothing left to fit' when the rest is empty)."""
-    if by not in ("round", "gpu_id", "key"):
-        raise InputError("by", f"must be round, gpu_id or key (got {by!r})")
+    check_choice("by", by, ("round", "gpu_id", "key"))
     rows, curves = _table(data.data_hash())
     parts = []
     for value in sorted(rows[by].astype(str).unique()):

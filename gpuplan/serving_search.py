@@ -15,6 +15,7 @@ import pandas as pd
 
 from gpuplan import data, serving, serving_fit
 from gpuplan.errors import GpuplanError, InputError
+from gpuplan.validators import check_choice, check_count, check_number
 
 #: concurrency points per (GPU, tp, precision, KV dtype), log-spaced from 1 to the most that fit
 DEFAULT_POINTS = 2048
@@ -65,13 +66,13 @@ def configurations(model, *, input_tokens: int, output_tokens: int, gpus=None, t
     costs in USD per million tokens). ``gpus``/``tp``/``precision`` restrict the search (default: every GPU of
     the table, tp 1-8, every precision)."""
     spec = serving.model_spec(model)
-    inp = serving._positive_count("input_tokens", input_tokens, 10**8)
-    out = serving._positive_count("output_tokens", output_tokens, 10**8)
-    points = serving._positive_count("points", points, 10**5)
+    inp = check_count("input_tokens", input_tokens, high=10**8)
+    out = check_count("output_tokens", output_tokens, high=10**8)
+    points = check_count("points", points, high=10**5)
     gpus = list(data.gpus()["gpu_id"].sort_values(kind="stable")) if gpus is None else [
         data.resolve_gpu(g) for g in ([gpus] if isinstance(gpus, str) else gpus)]
-    tps = serving.TP_SIZES if tp is None else (serving._check_tp(spec, tp),)
-    precisions = serving.PRECISIONS if precision is None else (serving._choice("precision", precision, serving.PRECISIONS),)
+    tps = serving.TP_SIZES if tp is None else (serving.check_tp(spec, tp),)
+    precisions = serving.PRECISIONS if precision is None else (check_choice("precision", precision, serving.PRECISIONS),)
     combos, conc = _combos(spec, gpus, tps, precisions, tuple(kv_dtypes), prices, inp, out, points)
     if combos.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -125,13 +126,12 @@ def sla_search(model, *, input_tokens: int, output_tokens: int, tpot_ms: float |
     configurations that meet it, cheapest first), ``frontier`` (:func:`pareto` per GPU of all configurations)
     and ``configurations`` (how many were evaluated). ``options`` go to :func:`configurations`."""
     for name, value in (("tpot_ms", tpot_ms), ("ttft_ms", ttft_ms)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e9):
-            raise InputError(name, f"must be a number of milliseconds > 0 (got {value!r})")
+        if value is not None:
+            check_number(name, value, low=0.0, low_open=True, high=1e9, high_open=True, hint="a number of milliseconds")
     if tpot_ms is None and ttft_ms is None:
         raise InputError("tpot_ms", "give a TPOT and/or a TTFT target in milliseconds")
-    key = {"output": "usd_per_million_output_tokens", "total": "usd_per_million_tokens"}.get(rank_by)
-    if key is None:
-        raise InputError("rank_by", f"must be output or total (got {rank_by!r})")
+    key = {"output": "usd_per_million_output_tokens", "total": "usd_per_million_tokens"}[
+        check_choice("rank_by", rank_by, ("output", "total"))]
     frame = configurations(model, input_tokens=input_tokens, output_tokens=output_tokens, **options)
     if frame.empty:
         raise GpuplanError("no configuration fits: the weights fit no GPU, tp and precision searched (or none has a price)")

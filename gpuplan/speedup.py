@@ -9,8 +9,12 @@ import re
 
 import pandas as pd
 
-from gpuplan import data, runtime
+from gpuplan import assumptions, data, runtime
 from gpuplan.errors import InputError
+from gpuplan.validators import check_choice
+
+#: the task classes of the benchmarks table
+TASK_TYPES = ("training", "finetune", "inference", "microbenchmark")
 
 
 def _round_order(value) -> float:
@@ -41,8 +45,7 @@ def speedup_band(gpu_a: str, gpu_b: str, task_type: str | None = None) -> dict:
     gpu_a, gpu_b = data.resolve_gpu(gpu_a), data.resolve_gpu(gpu_b)
     bench = data.benchmarks()
     if task_type is not None:
-        if task_type not in ("training", "finetune", "inference", "microbenchmark"):
-            raise InputError("task_type", f"must be training, finetune, inference or microbenchmark (got {task_type!r})")
+        check_choice("task_type", task_type, TASK_TYPES)
         bench = bench[bench["task_type"] == task_type]
     else:
         bench = bench[bench["task_type"] != "microbenchmark"]
@@ -118,11 +121,10 @@ def workload_speedup(gpu_a: str, gpu_b: str, *, params: float, task: str = "pret
     ``observed``: the benchmark band for the task class (:func:`speedup_band`: low, median, high, n) as evidence
     beside it."""
     gpu_a, gpu_b = data.resolve_gpu(gpu_a), data.resolve_gpu(gpu_b)
-    if task not in _TASK_TYPE:
-        raise InputError("task", f"must be one of {', '.join(_TASK_TYPE)} (got {task!r})")
+    check_choice("task", task, _TASK_TYPE)
     out = {}
     for key, gpu in (("a", gpu_a), ("b", gpu_b)):
-        p = native_precision(gpu, runtime._check_precision(precision))
+        p = native_precision(gpu, check_choice("precision", precision, runtime.PEAK_COLUMN))
         est = runtime.runtime_estimate(params=params, tokens=tokens, gpu_id=gpu, gpus=gpus, precision=p, task=task,
                                        layers=layers, hidden_size=hidden_size, seq=seq, batch=batch, context=context,
                                        kv_bytes_per_token=kv_bytes_per_token, goodput=1.0)
@@ -137,7 +139,7 @@ def workload_speedup(gpu_a: str, gpu_b: str, *, params: float, task: str = "pret
 #: precision of the compute-bound phase of the MLPerf suites: mixed-precision BF16 training; INT8 inference (the
 #: lowest precision both an A100 and later GPUs run natively; FP8 has the same dense peak as INT8 on Hopper and
 #: Blackwell, so it would give the same ceiling). A stated assumption: the results table says "submitter-chosen".
-MLPERF_PRECISION = {"training": "bf16", "inference": "int8"}
+MLPERF_PRECISION = assumptions.value("mlperf_precision")
 
 
 def _achieved(gpu_id: str, precision: str) -> float:
