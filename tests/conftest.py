@@ -1,10 +1,12 @@
-"""Shared test helpers: values read from data/*.csv directly (independent of gpuplan's own queries)."""
+"""Shared test fixtures and helpers: a private copy of the data folder, and values read from data/*.csv directly
+(independent of gpuplan's own queries)."""
 
 from __future__ import annotations
 
 import calendar
 import csv
 import datetime as dt
+import shutil
 import statistics
 from pathlib import Path
 
@@ -43,3 +45,15 @@ def _market_by_hand(gpu_id: str, kind: str = "on-demand") -> tuple[float, int, f
 def market_by_hand():
     """(median, providers, low, high) of a GPU's default market price, worked out from data/prices.csv."""
     return _market_by_hand
+
+
+@pytest.fixture()
+def data_copy(tmp_path, monkeypatch):
+    """A private copy of data/*.csv + schema.sql, selected through GPUPLAN_DATA_DIR (db inside it)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in [*(REPO / "data").glob("*.csv"), REPO / "data" / "schema.sql"]:
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setenv("GPUPLAN_DATA_DIR", str(folder))
+    monkeypatch.delenv("GPUPLAN_DB", raising=False)
+    return folder

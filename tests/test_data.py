@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,18 +21,6 @@ from gpuplan.errors import DataError, InputError
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES_WITH_SOURCE = ("gpus", "spec_values", "prices", "benchmarks", "models")
-
-
-@pytest.fixture()
-def data_copy(tmp_path, monkeypatch):
-    """A private copy of data/*.csv + schema.sql, selected through GPUPLAN_DATA_DIR (db inside it)."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for path in [*data.DATA_DIR.glob("*.csv"), data.DATA_DIR / "schema.sql"]:
-        shutil.copy(path, folder / path.name)
-    monkeypatch.setenv("GPUPLAN_DATA_DIR", str(folder))
-    monkeypatch.delenv("GPUPLAN_DB", raising=False)
-    return folder
 
 
 def _sha(path: Path) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,17 +23,6 @@ from gpuplan import data, params, sweep
 from gpuplan.errors import DataError, InputError
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture()
-def data_copy(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for path in [*data.DATA_DIR.glob("*.csv"), data.DATA_DIR / "schema.sql"]:
-        shutil.copy(path, folder / path.name)
-    monkeypatch.setenv("GPUPLAN_DATA_DIR", str(folder))
-    monkeypatch.delenv("GPUPLAN_DB", raising=False)
-    return folder
 
 
 def _sha(path: Path) -> str:
