@@ -20,3 +20,26 @@ class InputError(GpuplanError, ValueError):
 
 class DataError(GpuplanError):
     """A malformed data file: the message names file, line and column."""
+
+
+class InputErrors(InputError):
+    """Several bad parameters found at once (an edition's YAML checked before anything runs): ``errors`` holds one
+    InputError per problem and ``str(err)`` is one line per problem. ``field`` is the first problem's."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = list(errors)
+        self.field = self.errors[0].field
+        Exception.__init__(self, "\n".join(str(err) for err in self.errors))
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(err).__name__}: {err}" for err in self.errors]
+
+
+def raise_all(errors: list[InputError]) -> None:
+    """Raise nothing for no problem, the InputError itself for one, :class:`InputErrors` for several (repeated
+    lines once)."""
+    unique = list({str(err): err for err in errors}.values())
+    if len(unique) == 1:
+        raise unique[0]
+    if unique:
+        raise InputErrors(unique)

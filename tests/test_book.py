@@ -44,16 +44,44 @@ def test_declared_parameters_of_fixture():
     assert declared["price_usd_per_hour"]["default"] == "2.5"
 
 
-def test_optional_annotation_that_papermill_skips_is_declared(tmp_path):
-    # papermill 2.7's regex cannot parse `float | None`; the book still knows the name, its type and help
-    path = _params_notebook(tmp_path / "opt.ipynb", "h100_usd_per_hour: float | None = None  # $/GPU-hour; None = data")
+def test_optional_parameter_is_read_by_papermill_and_typed(tmp_path):
+    # the book reads parameters with papermill (gpuplan.params.notebook_parameters), as batch and `gpuplan run` do
+    cell = "from typing import Optional\nh100_usd_per_hour: Optional[float] = None  # $/GPU-hour; None means the data"
+    path = _params_notebook(tmp_path / "opt.ipynb", cell)
     info = book.declared_parameters([path])["opt"]["h100_usd_per_hour"]
-    assert info["inferred_type_name"] == "float | None"
-    assert info["help"] == "$/GPU-hour; None = data"
+    assert info["help"] == "$/GPU-hour; None means the data" and info["default"] == "None"
     assert book.validate_params({"h100_usd_per_hour": None}, [path]) == {"opt": {"h100_usd_per_hour": None}}
-    assert book.validate_params({"h100_usd_per_hour": 3}, [path]) == {"opt": {"h100_usd_per_hour": 3}}
-    with pytest.raises(InputError, match=r"^h100_usd_per_hour: must be float \| None"):
+    routed = book.validate_params({"h100_usd_per_hour": 3}, [path])
+    assert routed == {"opt": {"h100_usd_per_hour": 3.0}} and isinstance(routed["opt"]["h100_usd_per_hour"], float)
+    with pytest.raises(InputError, match=r"^h100_usd_per_hour: must be float or None \(got 'cheap'\)$"):
         book.validate_params({"h100_usd_per_hour": "cheap"}, [path])
+
+
+def test_annotation_papermill_cannot_read_is_one_line_naming_the_notebook(tmp_path):
+    # papermill 2.7's regex skips `float | None`: the notebook says where, instead of the parameter vanishing
+    path = _params_notebook(tmp_path / "bar.ipynb", "h100_usd_per_hour: float | None = None  # $/GPU-hour")
+    with pytest.raises(InputError) as err:
+        book.validate_params({"h100_usd_per_hour": 2.0}, [path])
+    line = _one_line(err.value)
+    assert line.startswith("notebook: bar.ipynb: parameters cell line 1: papermill cannot read the parameter "
+                           "'h100_usd_per_hour'") and "Optional[float]" in line
+
+
+def test_every_problem_is_one_line_and_nothing_is_executed(tmp_path):
+    # a validation cell that would fail if it were executed: the check reads its rules, it does not run it
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells[2].source += "\nraise SystemExit('the validation cell was executed')"
+    path = tmp_path / "placeholder.ipynb"
+    nbformat.write(nb, path)
+    assert book.validate_params({"gpu_count": 4}, [path]) == {"placeholder": {"gpu_count": 4}}
+    with pytest.raises(InputError) as err:
+        book.validate_params({"h100_price": 2.0, "gpu_count": 0, "price_usd_per_hour": "2.5"}, [path])
+    assert str(err.value).splitlines() == [
+        "h100_price: no notebook declares this parameter; known: gpu_count, label, price_usd_per_hour",
+        "gpu_count: must be a whole number >= 1 (got 0)",          # the notebook's own rule (count)
+        "price_usd_per_hour: must be float (got '2.5')",           # the declared type
+    ]
+    assert [e.field for e in err.value.errors] == ["h100_price", "gpu_count", "price_usd_per_hour"]
 
 
 def test_unknown_parameter_is_one_line_naming_it():
@@ -227,3 +255,16 @@ def test_data_appendix_tables_come_from_the_database():
     assert tables["prices.html"].count("<tr") == len(data.prices()) + 1
     assert tables["sources.html"].count("<tr") == len(data.sources()) + 1
     assert "80.0" not in tables["gpus.html"].split("a100-sxm4-80gb")[1].split("</tr>")[0]  # 80, not 80.0
+
+
+def test_method_page_shows_every_assumption_with_its_source():
+    from gpuplan import assumptions
+
+    page = book.generated_includes()["assumptions.html"]
+    assert (ROOT / "book" / "method.md").read_text(encoding="utf-8").count(":file: _generated/assumptions.html") == 1
+    assert page.count("<tr><td><code>") == len(assumptions.ASSUMPTIONS)
+    row = page.split("<code>pue</code>")[1].split("</tr>")[0]
+    assert "<td>1.5</td>" in row and "Uptime Institute" in row  # the value breakeven.DEFAULT_PUE uses, and its source
+    row = page.split("<code>usd_per_kwh</code>")[1].split("</tr>")[0]
+    assert "<td>0.1</td>" in row and "own choice" in row  # an unsourced default says so
+
