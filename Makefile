@@ -31,7 +31,7 @@ $(GPU_HARNESS_STAMP): $(STAMP) bench/gpu/requirements-cpu.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/gpu/requirements-cpu.txt
 	touch $@
 
-test: $(STAMP) $(GPU_HARNESS_STAMP) $(VENDOR_STAMP) ## Run the whole test suite, with nbval on the committed notebooks
+test: lint $(STAMP) $(GPU_HARNESS_STAMP) $(VENDOR_STAMP) ## Lint (ruff) first, then run the whole test suite, with nbval on the committed notebooks
 	$(PY) -m pytest tests/ notebooks/ --nbval --nbval-sanitize-with tests/sanitize.cfg --ignore-glob='*/tests/*.ipynb'
 
 lint: $(STAMP) ## Lint the package, tests and benchmarks with ruff (rules in pyproject.toml)

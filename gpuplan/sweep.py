@@ -26,10 +26,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from gpuplan.breakeven import SENSITIVITY_DEFAULTS, SENSITIVITY_INPUTS, SENSITIVITY_REQUIRED
+from gpuplan.breakeven import (
+    SENSITIVITY_DEFAULTS,
+    SENSITIVITY_INPUTS,
+    SENSITIVITY_REQUIRED,
+    breakeven_price_b,
+    breakeven_speedup,
+)
+from gpuplan.cost import cost_per_job
 from gpuplan.errors import InputError
 from gpuplan.params import read_yaml
 
@@ -108,9 +116,6 @@ def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
     breakeven_speedup: B's speedup at which both cost the same; breakeven_price_b: B's price at which B ties
     with A at this speedup. Bad values raise InputError naming the input (e.g. utilization_b outside (0, 1]).
     """
-    from gpuplan.breakeven import breakeven_price_b, breakeven_speedup
-    from gpuplan.cost import cost_per_job
-
     c = {name: frame[name].to_numpy(dtype=float) for name in INPUTS}
     pair = (c["utilization_a"], c["utilization_b"], c["reruns_a"], c["reruns_b"])
     price_tie = breakeven_price_b(c["price_a"], c["speedup"], *pair)  # checks speedup > 0 first
@@ -154,8 +159,6 @@ def write(frame: pd.DataFrame, out_dir: str | Path, csv: bool = False) -> Path:
     default: 10^6 scenarios make ~190 MB of CSV), each built in a temporary file and renamed.
     run_id = 12 hex digits of pandas.util.hash_pandas_object over the inputs (deterministic, vectorized);
     status is 'ok' for every row (bad inputs stop the sweep before anything is written)."""
-    import duckdb
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     db, csv_path = out / "runs.duckdb", out / "runs.csv"

@@ -167,7 +167,8 @@ def test_verdict_sensitivity_by_hand():
     # per A-hour at the median 2.0x: 3.5 / 2 − 1.5 = +0.25 (A cheaper)
     assert t["base_difference_usd"].iloc[0] == pytest.approx(0.25)
     # speedup over the band: 3.5/1.5 − 1.5 = 0.8333; 3.5/3.2 − 1.5 = −0.40625 -> flips
-    assert (t.loc["speedup", "difference_low_usd"], t.loc["speedup", "difference_high_usd"]) == pytest.approx((3.5 / 1.5 - 1.5, -0.40625))
+    ends = (t.loc["speedup", "difference_low_usd"], t.loc["speedup", "difference_high_usd"])
+    assert ends == pytest.approx((3.5 / 1.5 - 1.5, -0.40625))
     assert bool(t.loc["speedup", "flips"])
     # price_b −25%: 2.625 / 2 − 1.5 = −0.1875 -> flips; utilization_a 0.75: 1.75 − 2.0 = −0.25 -> flips
     assert t.loc["price_b", "difference_low_usd"] == pytest.approx(-0.1875) and bool(t.loc["price_b", "flips"])

@@ -103,7 +103,7 @@ def test_rent_vs_buy_table():
 )
 def test_rent_vs_buy_bad_input(args, option):
     base = {"--purchase": "30000", "--cloud-price": "2.5", "--tdp": "700"}
-    for k, v in zip(args[::2], args[1::2]):
+    for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
     assert_one_line_error(run("rent-vs-buy", *[x for kv in base.items() for x in kv]), option)
 
@@ -120,7 +120,8 @@ def test_unknown_command_is_one_line():
 
 def test_subprocess_entry_point_one_line_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "gpuplan", "rent-vs-buy", "--purchase", "30000",
-                           "--cloud-price", "2.5", "--tdp", "700", "--utilization", "2"], capture_output=True, text=True)  # fmt: skip
+                           "--cloud-price", "2.5", "--tdp", "700", "--utilization", "2"],
+                          capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.strip() == "error: --utilization: 2 is outside the allowed range (0, 1]"

@@ -62,7 +62,8 @@ def test_per_token_and_per_clip():
 def test_vectorised_numpy_and_pandas():
     hours, price = np.array([8.0, 3.0]), np.array([1.5, 3.5])
     np.testing.assert_allclose(cost_per_job(runtime_hours=hours, usd_per_gpu_hour=price).cost_per_job_usd, [12.0, 10.5])
-    s = cost_per_job(runtime_hours=pd.Series(hours, index=["a100", "h100"]), usd_per_gpu_hour=pd.Series(price, index=["a100", "h100"]))
+    s = cost_per_job(runtime_hours=pd.Series(hours, index=["a100", "h100"]),
+                     usd_per_gpu_hour=pd.Series(price, index=["a100", "h100"]))
     assert isinstance(s.cost_per_job_usd, pd.Series)
     assert s.cost_per_job_usd["h100"] == 10.5
     frame = s.to_frame()
@@ -105,7 +106,8 @@ def test_price_for_explicit_wins_else_the_market_median():
     assert price_for("h100-sxm5-80gb", price=3.5) == 3.5
     info = price_info("H100 SXM")  # alias resolved; no provider: the market median (tests/test_prices.py checks it)
     assert info["source"] == "market" and info["low_usd"] <= info["usd_per_gpu_hour"] <= info["high_usd"]
-    assert price_for("h100-sxm5-80gb", provider="Lambda") == data.latest_price("h100-sxm5-80gb", provider="lambda")["usd_per_gpu_hour"]
+    latest = data.latest_price("h100-sxm5-80gb", provider="lambda")["usd_per_gpu_hour"]
+    assert price_for("h100-sxm5-80gb", provider="Lambda") == latest
     with pytest.raises(InputError, match="^price"):
         price_for("h100-sxm5-80gb", price=-1)
     with pytest.raises(InputError, match="^kind"):

@@ -184,7 +184,8 @@ def test_resolve_gpu_ambiguous_and_unknown():
 def test_two_builds_give_identical_results(tmp_path):
     a = data.build(data.DATA_DIR, tmp_path / "a.duckdb")
     b = data.build(data.DATA_DIR, tmp_path / "b.duckdb")
-    for table in ("sources", "gpus", "spec_values", "prices", "benchmarks", "models", "latest_prices", "price_performance", "meta"):
+    for table in ("sources", "gpus", "spec_values", "prices", "benchmarks", "models", "latest_prices", "price_performance",
+                  "meta"):
         with duckdb.connect(str(a), read_only=True) as ca, duckdb.connect(str(b), read_only=True) as cb:
             da = ca.execute(f"SELECT * FROM {table}").df()
             db = cb.execute(f"SELECT * FROM {table}").df()
@@ -236,7 +237,8 @@ def _drop_column(path: Path, column: str) -> None:
 
 # prices.csv line 2 is price_id 1: CoreWeave H100 SXM $4.78 (2023-01-12); line 3 is price_id 2 ($4.25 H100 PCIe)
 BAD_CASES = {
-    "missing column": (lambda d: _drop_column(d / "prices.csv", "usd_per_gpu_hour"), "prices.csv line 1, column usd_per_gpu_hour: missing column"),
+    "missing column": (lambda d: _drop_column(d / "prices.csv", "usd_per_gpu_hour"),
+                       "prices.csv line 1, column usd_per_gpu_hour: missing column"),
     "non-numeric": (
         lambda d: _replace_line(d / "prices.csv", 3, ",4.25,", ",4.25usd,"),
         "prices.csv line 3, column usd_per_gpu_hour: '4.25usd' is not a number",
@@ -313,7 +315,8 @@ def test_cli_data_build_bad_csv_exits_2_with_one_line(data_copy):
 
 def test_cli_data_build_and_query(data_copy):
     env = {**os.environ, "GPUPLAN_DATA_DIR": str(data_copy)}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "gpuplan", "data", *args], capture_output=True, text=True, env=env, cwd=REPO)
+    run = lambda *args: subprocess.run([sys.executable, "-m", "gpuplan", "data", *args], capture_output=True, text=True,
+                                       env=env, cwd=REPO)
     built = run("build")
     assert built.returncode == 0 and "gpuplan.duckdb" in built.stdout
     out = run("query", "SELECT gpu_id, bf16_tflops_dense FROM gpus WHERE gpu_id = 'a100-sxm4-80gb'", "--csv")

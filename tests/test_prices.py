@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import csv_price_rows
 
 from gpuplan import cost, data, params, prices
 from gpuplan.errors import InputError
-
-from conftest import csv_price_rows
 
 REPO = Path(__file__).resolve().parent.parent
 H100, A100 = "h100-sxm5-80gb", "a100-sxm4-80gb"
@@ -110,8 +109,10 @@ def test_own_format_catalog(tmp_path):
 
 @pytest.mark.parametrize("text, needle", [
     ("a,b\n1,2\n", "line 1: not a price catalog"),
-    ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,abc\n", "line 2, column usd_per_gpu_hour: 'abc' is not a number"),
-    ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,nan\n", "line 2, column usd_per_gpu_hour: 'nan' must be a finite number"),
+    ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,abc\n",
+     "line 2, column usd_per_gpu_hour: 'abc' is not a number"),
+    ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,nan\n",
+     "line 2, column usd_per_gpu_hour: 'nan' must be a finite number"),
     ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,on-demand,98000\n", "line 2, column usd_per_gpu_hour"),
     ("gpu_id,provider,kind,usd_per_gpu_hour\nnope,X,on-demand,2\n", "line 2, column gpu_id: unknown GPU 'nope'"),
     ("gpu_id,provider,kind,usd_per_gpu_hour\nh100-sxm5-80gb,X,hourly,2\n", "line 2, column kind: 'hourly'"),

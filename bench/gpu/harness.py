@@ -53,9 +53,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -116,7 +117,8 @@ def architecture(cfg: dict[str, int], params_total: int):
         hidden_size=cfg["hidden_size"], attention_heads=cfg["num_attention_heads"],
         kv_heads=cfg["num_key_value_heads"], head_dim=cfg["hidden_size"] // cfg["num_attention_heads"],
         vocab_size=cfg["vocab_size"], ffn_size=cfg["intermediate_size"],
-        tied_embeddings=bool(cfg.get("tie_word_embeddings", False)), name=f"harness {cfg['hidden_size']}x{cfg['num_hidden_layers']}",
+        tied_embeddings=bool(cfg.get("tie_word_embeddings", False)),
+        name=f"harness {cfg['hidden_size']}x{cfg['num_hidden_layers']}",
     )
 
 
@@ -301,7 +303,7 @@ class Runner:
             ids = self.tokens(cfg["vocab_size"], batch, context)
             try:
                 with torch.no_grad(), self.peak_memory() as peak:
-                    prefill_s = self.seconds(lambda: model(input_ids=ids, use_cache=True, logits_to_keep=1))
+                    prefill_s = self.seconds(lambda model=model, ids=ids: model(input_ids=ids, use_cache=True, logits_to_keep=1))
                     out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
                     cache, nxt = out.past_key_values, out.logits[:, -1].argmax(-1, keepdim=True)
                     self.sync()
@@ -367,7 +369,7 @@ class Runner:
             prediction = predict_memory(arch, **kwargs)
             ids = self.tokens(cfg["vocab_size"], batch, seq)
 
-            def step():
+            def step(model=model, ids=ids, optimizer=optimizer):
                 with torch.autocast(self.device, dtype=torch.bfloat16):
                     loss = model(input_ids=ids, labels=ids).loss
                 loss.backward()
@@ -480,7 +482,7 @@ class Runner:
             return
         src = self.torch.empty(self.plan.copy_bytes, dtype=self.torch.uint8, device="cuda")
         dst = self.torch.empty_like(src)
-        seconds = self.best_seconds(lambda: dst.copy_(src))
+        seconds = self.best_seconds(lambda dst=dst, src=src: dst.copy_(src))
         self.add("copy", "", "bandwidth_gbps", "GB/s", inputs, predicted, 2 * self.plan.copy_bytes / seconds / 1e9)
         del src, dst
         self.free()
@@ -508,7 +510,7 @@ def environment(device: str, gpu_id: str | None) -> dict[str, Any]:
 
     cuda = device == "cuda"
     return dict(
-        date_utc=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        date_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         device=device, gpu_id=gpu_id,
         gpu_name=torch.cuda.get_device_name() if cuda else None,
         gpu_capability=".".join(map(str, torch.cuda.get_device_capability())) if cuda else None,
