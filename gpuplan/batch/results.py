@@ -279,25 +279,20 @@ def chart_svg(chart) -> str:
     return vl_convert.vegalite_to_svg(chart.to_dict())
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float) and value == value:
-        return f"{value:.6g}"
-    return str(value)
-
-
 def runs_table_html(frame: pd.DataFrame) -> str:
-    """The runs as an HTML table (gpuplan.charts.table): parameters and results first, bookkeeping last,
-    each output notebook linked (same folder), every cell HTML-escaped."""
+    """The runs as an HTML table with the book's table helper (gpuplan.charts.table: its number formats and
+    headers): parameters and results first, bookkeeping last, each output notebook linked (same folder).
+    Text the notebooks wrote is HTML-escaped first (the helper leaves text as it is)."""
     from gpuplan import charts  # noqa: PLC0415 (Altair: only for a report, not for every run)
 
     head = ["run_id", "status"]
     tail = [c for c in META_COLUMNS if c not in head and c != "parameters"]
-    shown = frame[head + [c for c in frame.columns if c not in META_COLUMNS] + tail]
-    link = lambda name: f'<a href="{name}">{name}</a>' if name else ""  # noqa: E731 - escaped by format()
-    styler = charts.table(shown.astype(object), name="runs")
-    styler = styler.format(_cell, na_rep="", escape="html").format(link, subset=["output"], na_rep="",
-                                                                       escape="html")  # fmt: skip
-    return styler.to_html()
+    shown = frame[head + [c for c in frame.columns if c not in META_COLUMNS] + tail].copy()
+    for column in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = [html.escape(v) if isinstance(v, str) else v for v in shown[column]]
+    link = lambda name: f'<a href="{name}">{name}</a>' if isinstance(name, str) and name else "—"  # noqa: E731
+    return charts.table(shown, name="runs").format(link, subset=["output"]).to_html()
 
 
 def report(out_dir: str | Path, y: str | None = None) -> Path:
