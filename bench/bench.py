@@ -10,9 +10,10 @@ Not a test: it measures, with the median of ``--runs`` repetitions (default 3), 
 - notebooks: each notebooks/*.ipynb and book/*.ipynb executed by papermill.execute_notebook with its default
   parameters.
 - grid: the 24 runs of scenarios/grid-example.yaml as (a) a serial loop of papermill.execute_notebook in one
-  process (a fresh kernel per run, papermill's default) and (b) `python -m gpuplan batch --jobs 2` (and
-  --jobs 1) as a command, start-up included; plus a bare kernel start + the notebook's imports, the floor
-  for a cold run.
+  process (a fresh kernel per run, papermill's default), (b) `python -m gpuplan batch --jobs 2` (and
+  --jobs 1) and (c) `python -m gpuplan batch --scheduler ADDRESS` on a local 2-worker Dask cluster, as
+  commands, start-up included, interleaved round by round; plus a bare kernel start + the notebook's
+  imports, the floor for a cold run.
 - sweep: gpuplan.sweep at 10^3 ... 10^6 scenarios: grid + evaluation, and writing runs.duckdb.
 """
 
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -184,7 +185,33 @@ def bench_kernel_floor(runs: int, notebook: Path) -> dict:
     return timed(once, runs)
 
 
+def timed_rounds(ways: dict, runs: int) -> dict[str, dict]:
+    """Like `timed` for several ways at once, interleaved: round r runs every way once (in an order rotated
+    by r), so a change of load on the machine during the benchmark hits every way alike."""
+    seconds: dict[str, list[float]] = {name: [] for name in ways}
+    errors: dict[str, str] = {}
+    names = list(ways)
+    for r in range(runs):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            if name in errors:
+                continue
+            started = time.perf_counter()
+            try:
+                ways[name]()
+            except Exception as err:  # noqa: BLE001 - a benchmark reports what broke and goes on
+                errors[name] = " ".join(f"{type(err).__name__}: {err}".split())[:200]
+                continue
+            seconds[name].append(time.perf_counter() - started)
+    return {name: {"error": errors[name]} if name in errors else
+            {"median": statistics.median(s), "min": min(s), "max": max(s), "n": len(s)}
+            for name, s in seconds.items()}  # fmt: skip
+
+
 def bench_grid(runs: int) -> list[str]:
+    """The example grid four ways: serial papermill, the embedded executor with 1 and 2 workers, a local
+    2-worker Dask cluster (`--scheduler`), each as the user runs it (a command, start-up included)."""
+    from distributed import Client, LocalCluster
+
     from gpuplan import batch
 
     grid = batch.load_grid(GRID)
@@ -195,32 +222,62 @@ def bench_grid(runs: int) -> list[str]:
             for r in grid.runs:
                 _execute(grid.notebook, Path(tmp) / f"{r.run_id}.ipynb", r.parameters)
 
-    def batch_cli(jobs: int):
+    def batch_cli(*options: str, before=None):
         def once() -> None:
+            if before is not None:
+                before()
             with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
-                run([sys.executable, "-m", "gpuplan", "batch", str(GRID), "--jobs", str(jobs), "--out", tmp,
-                     "--no-progress"])  # fmt: skip
+                run([sys.executable, "-m", "gpuplan", "batch", str(GRID), *options, "--out", tmp, "--no-progress"])
         return once
 
-    serial_result = timed(serial, runs)
-    jobs2 = timed(batch_cli(2), runs)
-    jobs1 = timed(batch_cli(1), runs)
+    when, load_before = datetime.now(UTC), os.getloadavg()[0]
+    started = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:  # fmt: skip
+        client.wait_for_workers(2, timeout=120)
+        cluster_start = time.perf_counter() - started
+
+        def cold_kernels() -> None:  # as a fresh cluster: the plugin's teardown stops the workers' kernels
+            if client.run_on_scheduler(lambda dask_scheduler: batch.PLUGIN_NAME in dask_scheduler.worker_plugins):
+                client.unregister_worker_plugin(batch.PLUGIN_NAME)
+
+        address = cluster.scheduler_address
+        results = timed_rounds({
+            "serial": serial,
+            "jobs2": batch_cli("--jobs", "2"),
+            "dask2": batch_cli("--scheduler", address, before=cold_kernels),
+            "jobs1": batch_cli("--jobs", "1"),
+        }, runs)  # fmt: skip
+        warm = timed(batch_cli("--scheduler", address), runs)  # kernels kept from the previous batch
     floor = bench_kernel_floor(runs, grid.notebook)
+    serial_result, jobs1, jobs2, dask2 = (results[k] for k in ("serial", "jobs1", "jobs2", "dask2"))
     per_run = {k: (v / count if k in ("median", "min", "max") else v) for k, v in serial_result.items()}
     warm_per_run = {k: (v / count if k in ("median", "min", "max") else v) for k, v in jobs1.items()}
     return [
         f"## Batch: {count} runs of {grid.notebook.name} ({GRID.relative_to(ROOT)})",
         "",
+        "Every way as a user runs it: a command, process start-up included, measured in rounds (each round runs",
+        "every way once, in a rotated order). The Dask cluster is a `distributed.LocalCluster` of 2 worker",
+        "processes with 1 thread each on this machine, started once; before each timed Dask batch the warm-kernel",
+        "plugin is unregistered, so its workers start their kernels again as the embedded executor's do.",
+        "",
         "| way | time for the grid |",
         "|---|---|",
         f"| serial loop of papermill.execute_notebook (one process, a new kernel per run) | {fmt(serial_result, 1)} |",
-        f"| `python -m gpuplan batch --jobs 1` (one warm kernel; command start-up included) | {fmt(jobs1, 1)} |",
-        f"| `python -m gpuplan batch --jobs 2` (two warm kernels; command start-up included) | {fmt(jobs2, 1)} |",
+        f"| `gpuplan batch --jobs 1` (embedded executor, one warm kernel) | {fmt(jobs1, 1)} |",
+        f"| `gpuplan batch --jobs 2` (embedded executor, two warm kernels) | {fmt(jobs2, 1)} |",
+        f"| `gpuplan batch --scheduler ADDRESS` (local Dask cluster, 2 workers, kernels started) | {fmt(dask2, 1)} |",
+        f"| the same on the cluster again, kernels kept warm from the previous batch | {fmt(warm, 1)} |",
         "",
-        f"- **Speed-up of `batch --jobs 2` over the serial papermill loop: {ratio(serial_result, jobs2)}** "
-        "(target ≥ 1.8×).",
-        f"- Of which warm kernels alone (`--jobs 1` vs the serial loop): {ratio(serial_result, jobs1)}; "
-        f"the second worker (`--jobs 2` vs `--jobs 1`): {ratio(jobs1, jobs2)}.",
+        f"- **Dask, 2 workers vs the embedded executor, 2 workers: {ratio(dask2, jobs2)} the time** (target ≤ 1.10×).",
+        f"- **Dask, 2 workers vs one worker (`--jobs 1`): {ratio(jobs1, dask2)} faster** (target ≥ 1.7×); the "
+        f"embedded executor's second worker: {ratio(jobs1, jobs2)}.",
+        f"- Over the serial papermill loop: embedded `--jobs 2` {ratio(serial_result, jobs2)}, Dask "
+        f"{ratio(serial_result, dask2)}, warm kernels alone (`--jobs 1`) {ratio(serial_result, jobs1)}.",
+        f"- Starting the local cluster (scheduler + 2 workers, not in the figures above): {cluster_start:.1f} s.",
+        f"- Measured {when:%Y-%m-%d %H:%M} UTC; 1-minute load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after, on {len(os.sched_getaffinity(0))} usable CPUs (other work on the "
+        "machine slows every way and narrows what a second worker can add).",
         f"- Per run: {fmt(per_run)} in the serial loop, {fmt(warm_per_run)} in one warm kernel. A bare kernel "
         f"start plus the notebook's imports takes {fmt(floor)}: the cost each cold run pays and warm runs "
         "do not.",
