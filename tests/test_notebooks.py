@@ -186,12 +186,16 @@ def run(name: str, tmp_path: Path, parameters: dict | None = None) -> subprocess
 #: one non-default parameter file per notebook (what a reader's my_prices.yaml would hold)
 CHANGED = {
     "01_data_tour": {"gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb", "H200 141GB SXM"], "price_kind": "on-demand"},
-    "02_memory_planning": {"model": "llama-3.1-70b", "mode": "qlora", "batch": 2, "seq": 2048},
+    "02_memory_planning": {"model": "llama-3.1-70b", "mode": "qlora", "batch": 2, "seq": 2048, "offload": "optimizer",
+                           "attention": "eager", "gpus_per_node": 4},
     "03_cost_per_task": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "runtime_hours_a": 10.0,
-                         "utilization": 0.8},
-    "04_breakeven": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
-    "05_scaling": {"params_billions": 70.0, "gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb"], "gpu_count": 256},
-    "06_claims_check": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0},
+                         "utilization": 0.8, "mode": "qlora", "batch": 1, "seq": 2048, "checkpointing": False,
+                         "input_tokens": 512, "output_tokens": 512, "tpot_ms": 100.0, "ttft_ms": None},
+    "04_breakeven": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "workload_params_billions": 70.0,
+                     "workload_precision": "fp8", "workload_task": "pretrain", "pue": 1.2, "usd_per_kwh": 0.2},
+    "05_scaling": {"params_billions": 70.0, "gpus": ["a100-sxm4-80gb", "h100-sxm5-80gb"], "gpu_count": 256,
+                   "tensor_parallel": 8, "pipeline_stages": 2, "mfu": 0.4, "mlperf_convergence": False},
+    "06_claims_check": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "tpot_ms": 100.0, "output_tokens": 512},
     "07_serving": {"a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0, "output_tokens": 512},
 }
 
@@ -227,6 +231,14 @@ def test_runs_with_a_parameter_file(defaults, tmp_path, name):
         assert after["per_gpu_gib"] != before["per_gpu_gib"]
     elif name == "05_scaling":
         assert after["gpu_count"] == 256 and after["hours_to_train_h100"] != before["hours_to_train_h100"]
+        assert after["layout"] == "tensor parallel 8 × pipeline 2" and after["goodput_used"] == 1.0
+    if name == "04_breakeven":
+        # FP8 only where native: the H100 runs fp8 at its fitted fp8 MFU, the A100 bf16 (dense peaks 1978.9 / 312)
+        from gpuplan import runtime
+        assert after["workload_speedup"] == pytest.approx(1978.9e12 * runtime.default_mfu("h100-sxm5-80gb", "fp8")["mfu"]
+                                                          / (312e12 * runtime.default_mfu("a100-sxm4-80gb")["mfu"]))
+        assert after["pue"] == 1.2 and after["usd_per_kwh"] == 0.2
+        assert after["owned_usd_per_hour_h100"] != before["owned_usd_per_hour_h100"]
 
 
 def test_higher_h100_price_raises_cost_per_job_and_breakeven(defaults, tmp_path):
@@ -245,7 +257,53 @@ def test_higher_h100_price_raises_cost_per_job_and_breakeven(defaults, tmp_path)
                                                       / base_even["usd_per_gpu_hour_h100"])
 
 
+def test_cost_page_checks_the_fit_and_leaves_thin_evidence_out(defaults):
+    got = defaults["03_cost_per_task"].glued
+    # the default job, a LoRA of Llama-3.1-8B at 2 x 4,096 tokens, needs more than a 24 GB RTX 4090 holds
+    # (24e9 bytes = 22.35 GiB): it must not be ranked; the MI300X rests on one tinygrad (tinycorp) result
+    assert got["job_gib_per_gpu"] > 24e9 / 2**30
+    assert "RTX 4090" in got["left_out_fit"] and "H100" not in got["left_out_fit"]
+    assert "MI300X" in got["left_out_thin"] and "1 result" in got["left_out_thin"]
+
+
+def test_cost_page_prices_inference_with_the_serving_model(defaults, tmp_path):
+    # task inference: the runtime on gpu_b is runtime_hours_a / the serving model's throughput ratio, and the job
+    # costs hours x price on each GPU (10 h at $2.00 on the A100; 10 h / ratio at $5.00 on the H100)
+    proc = run("03_cost_per_task", tmp_path, {"task": "inference", "a100_usd_per_hour": 2.0, "h100_usd_per_hour": 5.0,
+                                              "runtime_hours_a": 10.0})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = proc.glued
+    ratio = got["serving_output_tokens_per_s_per_gpu_h100"] / got["serving_output_tokens_per_s_per_gpu_a100"]
+    assert got["speedup_used"] == pytest.approx(ratio) and got["serving_speedup"] == pytest.approx(ratio)
+    assert got["cost_per_job_usd_a100"] == pytest.approx(20.0)
+    assert got["cost_per_job_usd_h100"] == pytest.approx(10 / ratio * 5.0)
+    # $ per million output tokens = price / (tokens/s per GPU x 3600 s) x 10^6
+    assert got["serving_usd_per_million_output_tokens_h100"] == pytest.approx(
+        5.0 / (got["serving_output_tokens_per_s_per_gpu_h100"] * 3600) * 1e6)
+    assert "serving model" in got["speedup_basis"]
+    # without task inference the same page keeps the observed benchmark median
+    assert "observed" in defaults["03_cost_per_task"].glued["speedup_basis"]
+
+
+def test_goodput_divides_the_scaling_hours(defaults, tmp_path):
+    half = run("05_scaling", tmp_path, {"goodput": 0.5})
+    assert half.returncode == 0, half.stderr[-2000:]
+    base = defaults["05_scaling"].glued
+    assert half.glued["hours_to_train_h100"] == pytest.approx(2 * base["hours_to_train_h100"])
+    assert half.glued["scaling_efficiency_h100"] == pytest.approx(base["scaling_efficiency_h100"])
+
+
+def test_claims_page_shows_the_serving_ratio(defaults):
+    got = defaults["06_claims_check"].glued
+    # 3 models x 2 regimes (at the TPOT target, no target) x 2 weight choices (best native, bf16 on both)
+    assert got["serving_ratio_n"] == 12
+    # the reference ratios beside it, from the gpus table: 3,350 / 2,039 GB/s and 989.4 / 312 dense bf16 TFLOPS
+    assert got["bandwidth_ratio"] == pytest.approx(3350 / 2039) and got["bf16_peak_ratio"] == pytest.approx(989.4 / 312)
+    assert got["serving_ratio_low"] <= got["serving_ratio_median"] <= got["serving_ratio_high"]
+
+
 @pytest.mark.parametrize("name, bad, line", [
+    ("02_memory_planning", {"offload": "optimizer"}, "InputError: offload: only applies to training"),
     ("03_cost_per_task", {"h100_usd_per_hour": -1.0}, "InputError: h100_usd_per_hour: must be >= 0 USD (got -1.0)"),
     ("04_breakeven", {"utilization_b": 1.5}, "InputError: utilization_b: must be in (0, 1] (got 1.5)"),
     ("06_claims_check", {"gpu_b": "Z900"}, "InputError: gpu_b: unknown GPU 'Z900'"),
