@@ -9,23 +9,16 @@ the parameters, status, duration and error, into the DuckDB table ``runs`` of ``
 
 The package, by concern:
 - :mod:`gpuplan.batch.grid` — the grid file, run ids, parameter checks (gpuplan.params' notebook contract);
-- :mod:`gpuplan.batch.execution` — the executor seam (embedded LocalExecutor or a Dask cluster's) and
-  :func:`run_batch`; :mod:`gpuplan.batch.kernels` — warm kernels and the task a worker runs;
+- :mod:`gpuplan.batch.execution` — the executor seam (the embedded one or a Dask cluster's) and
+  :func:`run_batch`; :mod:`gpuplan.batch.local` — the embedded executor (``--jobs N``);
+  :mod:`gpuplan.batch.kernels` — warm kernels and the task a worker runs;
   :mod:`gpuplan.batch.cluster` — the Dask client and worker plugin (imported only with a scheduler);
 - :mod:`gpuplan.batch.results` — executed notebooks, the runs table, the report page.
 
 Everything public is re-exported here: ``from gpuplan import batch; batch.run_batch(...)``.
 """
 
-from gpuplan.batch.execution import (
-    BatchInterrupted,
-    BatchResult,
-    LocalExecutor,
-    WorkerDied,
-    default_jobs,
-    open_executor,
-    run_batch,
-)
+from gpuplan.batch.execution import BatchInterrupted, BatchResult, default_jobs, open_executor, run_batch
 from gpuplan.batch.grid import (
     MAX_RUNS,
     RUN_ID_DIGITS,
@@ -38,6 +31,7 @@ from gpuplan.batch.grid import (
     validate_parameters,
 )
 from gpuplan.batch.kernels import ENGINE_NAME, PLUGIN_NAME, RunTask, WarmKernel, execute_run
+from gpuplan.batch.local import LocalExecutor, WorkerDied
 from gpuplan.batch.results import (
     META_COLUMNS,
     RunsTable,

@@ -9,7 +9,7 @@ are dictionary look-ups) and the working directory is restored. Module-level sta
 (e.g. pandas options) is *not* reset; the book's notebooks set none.
 
 Where the kernel lives:
-- embedded executor (gpuplan.batch.execution.LocalExecutor): :func:`init_local_worker` starts it when the
+- embedded executor (gpuplan.batch.local.LocalExecutor): :func:`init_local_worker` starts it when the
   worker process starts; a SIGTERM or the death of the batch process kills it.
 - Dask workers: the worker plugin gpuplan.batch.cluster.WarmKernels keeps one kernel per worker thread (one
   per worker with ``--nthreads 1``), warms it up when the plugin is registered and kills it in ``teardown``
