@@ -77,7 +77,7 @@ VENDOR_FILES = ("altair-preloaded.js", "vega.min.js", "vega-lite.min.js", "vega-
                 "mathjax/tex-mml-chtml.js")
 #: code whose changes change notebook outputs: every module of the package and its subpackages (memory, pages, ...)
 #: but the book build, the editions' parameter checks, the command line and the batch runner
-_NOT_OUTPUT_CODE = ("book.py", "book_includes.py", "editions.py", "cli.py", "cli", "batch")
+_NOT_OUTPUT_CODE = ("book.py", "book_includes.py", "editions.py", "cli", "batch")
 _CODE_FILES = [p for p in sorted((ROOT / "gpuplan").rglob("*.py"))
                if p.relative_to(ROOT / "gpuplan").parts[0] not in _NOT_OUTPUT_CODE]
 _OK_MARKER = ".gpuplan-build-ok"
