@@ -76,7 +76,7 @@ def test_validate_gpu_names_the_parameter_and_resolves_aliases():
         params.validate("gpus", "h100-sxm5-80gb", "gpus")
 
 
-def test_price_or_latest_reads_the_latest_observation_from_the_csv():
+def test_price_or_latest_reads_the_latest_observation_from_the_csv(market_by_hand):
     # independent of gpuplan.data: the newest dated RunPod Secure Cloud on-demand row for the H100 SXM in the CSV
     rows = pd.read_csv(ROOT / "data" / "prices.csv")
     rows = rows[(rows.gpu_id == "h100-sxm5-80gb") & (rows.kind == "on-demand") & (rows.provider == "RunPod Secure Cloud")]
@@ -85,13 +85,12 @@ def test_price_or_latest_reads_the_latest_observation_from_the_csv():
     assert got["usd_per_gpu_hour"] == newest["usd_per_gpu_hour"]
     assert got["source_id"] == newest["source_id"]
     assert params.price_or_latest("h100_usd_per_hour", 2.1, "h100-sxm5-80gb")["usd_per_gpu_hour"] == 2.1
-    # a provider without this GPU falls back, on request, to the latest price from any provider (the CSV's newest)
-    dated = pd.read_csv(ROOT / "data" / "prices.csv").query("gpu_id == 'h100-sxm5-80gb' and kind == 'on-demand'")
-    newest_any = dated.dropna(subset=["date_observed"]).sort_values(["date_observed", "price_id"]).iloc[-1]
+    # a provider without this GPU falls back, on request, to the market median (worked out from the CSV)
     fallback = params.price_or_latest("p", None, "h100-sxm5-80gb", provider="Nowhere", any_provider=True)
-    assert fallback["usd_per_gpu_hour"] == newest_any["usd_per_gpu_hour"]
-    with pytest.raises(InputError, match=r"^h100_usd_per_hour: None asks for the latest price, but no on-demand "
-                                         r"price for h100-sxm5-80gb from provider 'Nowhere'"):
+    assert fallback["source"] == "market"
+    assert fallback["usd_per_gpu_hour"] == pytest.approx(market_by_hand("h100-sxm5-80gb")[0])
+    with pytest.raises(InputError, match=r"^h100_usd_per_hour: no on-demand price for h100-sxm5-80gb from provider "
+                                         r"'Nowhere'"):
         params.price_or_latest("h100_usd_per_hour", None, "h100-sxm5-80gb", provider="Nowhere")
 
 
