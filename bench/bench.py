@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -297,10 +297,10 @@ def bench_sweep(runs: int) -> list[str]:
                 "price_a": {"start": 1.0, "stop": 2.5, "num": 10}, "price_b": {"start": 2.0, "stop": 6.0, "num": 10},
                 "utilization_b": {"start": 0.4, "stop": 1.0, "num": 10}}  # fmt: skip
         assert len(sweep.grid_frame(axes)) == size
-        evaluate = timed(lambda: sweep.sweep(axes), runs)
+        evaluate = timed(lambda axes=axes: sweep.sweep(axes), runs)
         frame = sweep.sweep(axes)
         with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-            write = timed(lambda: sweep.write(frame, tmp), runs)
+            write = timed(lambda frame=frame, tmp=tmp: sweep.write(frame, tmp), runs)
         per = f"{evaluate['median'] / size * 1e6:.2f}" if "median" in evaluate else "n/a"
         lines.append(f"| {size:,} | {fmt(evaluate, 3)} | {fmt(write, 3)} | {per} |")
         del frame
@@ -310,8 +310,8 @@ def bench_sweep(runs: int) -> list[str]:
             with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
                 grid = Path(tmp) / "sweep.yaml"
                 grid.write_text(yaml.safe_dump({"axes": axes}), encoding="utf-8")
-                command = timed(lambda: run([sys.executable, "-m", "gpuplan", "sweep", str(grid), "--out",
-                                             str(Path(tmp) / "out")]), runs)  # fmt: skip
+                command = timed(lambda grid=grid, tmp=tmp: run([sys.executable, "-m", "gpuplan", "sweep", str(grid),
+                                                                "--out", str(Path(tmp) / "out")]), runs)  # fmt: skip
     lines += ["", f"The whole command `python -m gpuplan sweep` at 100,000 scenarios (process start, imports, "
                   f"evaluate, write): {fmt(command)}."]
     return lines + [""]
@@ -329,7 +329,8 @@ def bench_serving(runs: int) -> list[str]:
              "| model | input/output tokens | TPOT target | configurations | search |", "|---|---|---|---|---|"]
     for model, inp, out, tpot in cases:
         found = serving_search.sla_search(model, input_tokens=inp, output_tokens=out, tpot_ms=tpot)
-        result = timed(lambda: serving_search.sla_search(model, input_tokens=inp, output_tokens=out, tpot_ms=tpot), runs)
+        result = timed(lambda model=model, inp=inp, out=out, tpot=tpot: serving_search.sla_search(
+            model, input_tokens=inp, output_tokens=out, tpot_ms=tpot), runs)
         lines.append(f"| {model} | {inp}/{out} | {tpot:g} ms | {found['configurations']:,} | {fmt(result, 3)} |")
     serving_fit._table.cache_clear()
     fit = timed(lambda: (serving_fit._table.cache_clear(), serving_fit.fit_efficiency()), runs)
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in chosen if p not in parts]
     if unknown:
         parser.error(f"--only: unknown part {unknown[0]!r}; known: {', '.join(parts)}")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     load_before = os.getloadavg()
     body: list[str] = []
     for name in chosen:
