@@ -23,6 +23,7 @@ from gpuplan.cli.app import (
 )
 from gpuplan.cost import price_info
 from gpuplan.errors import InputError
+from gpuplan.validators import check_choice
 
 
 # ----------------------------------------------------------------------------------------------------- memory
@@ -68,8 +69,7 @@ def memory_command(
                     checkpointing=checkpointing, lora_rank=lora_rank, lora_targets=lora_targets.split(","),
                     kv_dtype=kv_dtype, frames=frames, height=height, width=width, adam_bytes=adam_bytes,
                     offload=offload, gpus_per_node=gpus_per_node)  # fmt: skip
-    if attention not in ("flash", "eager"):
-        raise InputError("--attention", f"must be flash or eager (got {attention!r})")
+    check_choice("--attention", attention, ("flash", "eager"))
     settings["flash_attention"] = attention == "flash"
     with options(mode="--mode", precision="--precision", optimizer="--optimizer", batch="--batch", seq="--seq",
                  context="--context", gpus="--gpus", zero_stage="--zero", lora_rank="--lora-rank",
