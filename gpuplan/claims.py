@@ -41,10 +41,11 @@ and plain arithmetic on the article's own numbers.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Callable
 
 import pandas as pd
 
@@ -117,7 +118,8 @@ class Context:
 
     @cached_property
     def spec(self) -> pd.DataFrame:
-        return data.query("SELECT * FROM gpus WHERE gpu_id IN (?, ?) ORDER BY gpu_id", [self.gpu_a, self.gpu_b]).set_index("gpu_id")
+        return data.query("SELECT * FROM gpus WHERE gpu_id IN (?, ?) ORDER BY gpu_id",
+                          [self.gpu_a, self.gpu_b]).set_index("gpu_id")
 
     @property
     def a(self) -> pd.Series:
@@ -580,7 +582,6 @@ def per_goal(ctx: Context) -> tuple[str, str]:
 
 def worksheet_inputs(ctx: Context) -> tuple[str, str]:
     """Claim 26: the worksheet's inputs are cost.cost_per_job's keyword arguments."""
-    import inspect
 
     wanted = ("runtime_hours", "usd_per_gpu_hour", "utilization", "reruns_per_100", "queue_hours", "value_per_hour_usd")
     present = [w for w in wanted if w in inspect.signature(cost_per_job).parameters]

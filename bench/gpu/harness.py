@@ -147,6 +147,7 @@ def predict_tokens_per_s(*, params: int, tokens: int, gpu_id: str | None, task: 
         return None
     from gpuplan.runtime import runtime_estimate
 
+    options.setdefault("goodput", 1.0)  # a short measured run has none of a production run's losses
     est = runtime_estimate(params=params, tokens=tokens, gpu_id=gpu_id, gpus=1, precision=precision, task=task,
                            layers=layers, hidden_size=hidden_size, seq=seq, batch=batch, **options)
     return tokens / (est.hours * 3600.0)
