@@ -145,7 +145,7 @@ def measured_job(job: str, workload: str, *, per: float, unit: str, price_of: di
             continue
         usd = price_of[row.gpu_id]["usd_per_gpu_hour"]
         caveat = " — thin evidence" if row.results < 3 or row.submitters < 2 else ""
-        options.append(Option(row.gpu_id, 1, "submitter's choice", usd / (row.per_gpu * 3600.0) * per, usd,
+        options.append(Option(row.gpu_id, 1, "as submitted", usd / (row.per_gpu * 3600.0) * per, usd,
                               f"{row.per_gpu:,.3g} samples/s per GPU; {row.results} results, "
                               f"{row.submitters} submitter(s){caveat}"))
     return decide(job, unit, options, f"MLPerf Inference {workload} Offline, best result per GPU",
