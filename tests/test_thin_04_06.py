@@ -52,8 +52,10 @@ def test_summary_table_and_headline_at_given_prices(result):
     # $5.00 / $2.00 = 2.5: the challenger must be 2.5x as fast (cost per job = hours x price)
     table = breakeven.summary_table(result, "p1", "p2").set_index("")["value"]
     assert table["break-even speedup (×)"] == "2.50"
-    assert table["price of gpu_a ($/GPU-hour)"] == "2.00 [p1]" and table["price of gpu_b ($/GPU-hour)"] == "5.00 [p2]"
-    assert table["challenger (gpu_b)"] == "H100 80GB SXM5 (h100-sxm5-80gb)"
+    # given prices carry no date; the rows name the GPUs, not the parameters
+    assert table["price of the A100 80GB SXM4 ($/GPU-hour, source and date)"] == "2.00 [p1]"
+    assert table["price of the H100 80GB SXM5 ($/GPU-hour, source and date)"] == "5.00 [p2]"
+    assert table["challenger"] == "H100 80GB SXM5 (h100-sxm5-80gb)"
     head = breakeven.headline(result)
     assert head["breakeven_speedup"] == pytest.approx(2.5) and head["usd_per_gpu_hour_h100"] == 5.0
     low, median, high = (head[f"observed_speedup_{k}"] for k in ("low", "median", "high"))

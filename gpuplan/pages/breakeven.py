@@ -32,13 +32,19 @@ def summary_table(result: dict, source_a: str | None = None, source_b: str | Non
     def num(value):
         return "no benchmark pairs" if value is None else f"{value:.2f}"
 
-    rows = [("baseline (gpu_a)", f"{short_name(result['a'])} ({result['a']})"),
-            ("challenger (gpu_b)", f"{short_name(result['b'])} ({result['b']})"),
-            ("price of gpu_a ($/GPU-hour)", f"{result['price_a']:.2f} [{source_a}]"),
-            ("price of gpu_b ($/GPU-hour)", f"{result['price_b']:.2f} [{source_b}]"),
+    name_a, name_b = short_name(result["a"]), short_name(result["b"])
+
+    def dated(price: float, info: dict, source: str) -> str:
+        when = info.get("date_observed")
+        return f"{price:.2f} [{source}{', ' + str(when)[:10] if when else ''}]"
+
+    rows = [("baseline", f"{name_a} ({result['a']})"),
+            ("challenger", f"{name_b} ({result['b']})"),
+            (f"price of the {name_a} ($/GPU-hour, source and date)", dated(result["price_a"], result["price_a_source"], source_a)),
+            (f"price of the {name_b} ($/GPU-hour, source and date)", dated(result["price_b"], result["price_b_source"], source_b)),
             ("break-even speedup (×)", num(result["breakeven_speedup"])),
             ("observed speedup (median ×)", num(observed.get("median"))),
-            ("gpu_b's break-even price ($/GPU-hour)", num(result["breakeven_price_b"])),
+            (f"the {name_b}'s break-even price ($/GPU-hour)", num(result["breakeven_price_b"])),
             ("verdict", result["verdict"])]
     return pd.DataFrame(rows, columns=["", "value"])
 

@@ -98,18 +98,21 @@ def price_performance(kind: str, gpu_ids: list[str]) -> pd.DataFrame:
     pp = data.query("""
         SELECT name, gpu_id, count(*) AS providers, median(usd_per_gpu_hour) AS usd_per_gpu_hour,
                median(usd_per_dense_pflop_hour) AS usd_per_dense_pflop_hour,
-               median(usd_per_tbps_hour) AS usd_per_tbps_hour, median(usd_per_gb_hour) AS usd_per_gb_hour
+               median(usd_per_tbps_hour) AS usd_per_tbps_hour, median(usd_per_gb_hour) AS usd_per_gb_hour,
+               min(date_observed) AS first_observed, max(date_observed) AS last_observed
         FROM price_performance WHERE kind = ? AND list_contains(?, gpu_id)
         GROUP BY ALL ORDER BY usd_per_dense_pflop_hour NULLS LAST, gpu_id""", [kind, list(gpu_ids)])
-    return pp.assign(gpu=data.short_name(pp.pop("name")))[["gpu", "gpu_id", "providers", "usd_per_gpu_hour",
-                                                   "usd_per_dense_pflop_hour", "usd_per_tbps_hour",
-                                                   "usd_per_gb_hour"]]
+    observed = [("undated" if pd.isna(a) else f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} to {b:%Y-%m-%d}")
+                for a, b in zip(pp["first_observed"], pp["last_observed"], strict=True)]
+    return pp.assign(gpu=data.short_name(pp.pop("name")), observed=observed)[
+        ["gpu", "gpu_id", "providers", "usd_per_gpu_hour", "observed", "usd_per_dense_pflop_hour",
+         "usd_per_tbps_hour", "usd_per_gb_hour"]]
 
 
 def price_performance_table(pp: pd.DataFrame) -> charts.Table:
     """:func:`price_performance` as a display table."""
     return _display(pp, {"gpu": ("GPU", None), "providers": ("providers", None),
-                         "usd_per_gpu_hour": ("$/GPU-hour", "${:.2f}"),
+                         "usd_per_gpu_hour": ("$/GPU-hour", "${:.2f}"), "observed": ("prices observed", None),
                          "usd_per_dense_pflop_hour": ("$/dense PFLOP-hour", "${:.2f}"),
                          "usd_per_tbps_hour": ("$/TB/s-hour", "${:.2f}"), "usd_per_gb_hour": ("$/GB-hour", "${:.3f}")},
                     name="pp")
