@@ -40,8 +40,10 @@ def summary_table(result: dict, source_a: str | None = None, source_b: str | Non
 
     rows = [("baseline", f"{name_a} ({result['a']})"),
             ("challenger", f"{name_b} ({result['b']})"),
-            (f"price of the {name_a} ($/GPU-hour, source and date)", dated(result["price_a"], result["price_a_source"], source_a)),
-            (f"price of the {name_b} ($/GPU-hour, source and date)", dated(result["price_b"], result["price_b_source"], source_b)),
+            (f"price of the {name_a} ($/GPU-hour, source and date)",
+             dated(result["price_a"], result["price_a_source"], source_a)),
+            (f"price of the {name_b} ($/GPU-hour, source and date)",
+             dated(result["price_b"], result["price_b_source"], source_b)),
             ("break-even speedup (×)", num(result["breakeven_speedup"])),
             ("observed speedup (median ×)", num(observed.get("median"))),
             (f"the {name_b}'s break-even price ($/GPU-hour)", num(result["breakeven_price_b"])),
