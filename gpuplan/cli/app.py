@@ -182,6 +182,13 @@ def emit(result: Any, as_json: bool, title: str | None = None) -> None:
 # ----------------------------------------------------------------------------------------- model arguments
 MODEL_OPTION = typer.Option(None, "--model", help="Model id or name from the models table (or give --params ...).")
 PARAMS_OPTION = typer.Option(None, "--params", help="Parameter count, e.g. 6.74e9 or 6.74B (instead of --model).")
+# the architecture flags of a model given by --params (memory, serve)
+LAYERS_OPTION = typer.Option(None, "--layers", help="Transformer layers (with --params).")
+HIDDEN_OPTION = typer.Option(None, "--hidden", help="Hidden size (with --params).")
+HEADS_OPTION = typer.Option(None, "--heads", help="Attention heads (with --params).")
+KV_HEADS_OPTION = typer.Option(None, "--kv-heads", help="KV heads (GQA; default: --heads).")
+HEAD_DIM_OPTION = typer.Option(None, "--head-dim", help="Head dimension (default: hidden / heads).")
+VOCAB_OPTION = typer.Option(None, "--vocab", help="Vocabulary size (logits, embeddings).")
 
 
 def _architecture(model: str | None, params: str | None, **shape: int | None):

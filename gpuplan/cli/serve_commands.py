@@ -8,10 +8,16 @@ import typer
 from gpuplan import prices as price_rules
 from gpuplan import serving, serving_search
 from gpuplan.cli.app import (
+    HEAD_DIM_OPTION,
+    HEADS_OPTION,
+    HIDDEN_OPTION,
     JSON_OPTION,
+    KV_HEADS_OPTION,
+    LAYERS_OPTION,
     MODEL_OPTION,
     PARAMS_OPTION,
     PRICES_OPTION,
+    VOCAB_OPTION,
     _architecture,
     app,
     catalog_option,
@@ -28,12 +34,12 @@ from gpuplan.errors import InputError
 def serve_command(
     model: str | None = MODEL_OPTION,
     params: str | None = PARAMS_OPTION,
-    layers: int | None = typer.Option(None, "--layers", help="Transformer layers (with --params)."),
-    hidden: int | None = typer.Option(None, "--hidden", help="Hidden size (with --params)."),
-    heads: int | None = typer.Option(None, "--heads", help="Attention heads (with --params)."),
-    kv_heads: int | None = typer.Option(None, "--kv-heads", help="KV heads (GQA; default: --heads)."),
-    head_dim: int | None = typer.Option(None, "--head-dim", help="Head dimension (default: hidden / heads)."),
-    vocab: int | None = typer.Option(None, "--vocab", help="Vocabulary size (embeddings)."),
+    layers: int | None = LAYERS_OPTION,
+    hidden: int | None = HIDDEN_OPTION,
+    heads: int | None = HEADS_OPTION,
+    kv_heads: int | None = KV_HEADS_OPTION,
+    head_dim: int | None = HEAD_DIM_OPTION,
+    vocab: int | None = VOCAB_OPTION,
     gpu: str | None = typer.Option(None, "--gpu", help="GPU id or alias (without it, --tpot-ms/--ttft-ms search "
                                    "every GPU of the table)."),  # fmt: skip
     tp: int | None = typer.Option(None, "--tp", help="Tensor-parallel GPUs per replica: 1, 2, 4 or 8 (default 1; "

@@ -8,10 +8,16 @@ import typer
 
 from gpuplan import assumptions, collectives, memory, runtime, scaling
 from gpuplan.cli.app import (
+    HEAD_DIM_OPTION,
+    HEADS_OPTION,
+    HIDDEN_OPTION,
     JSON_OPTION,
+    KV_HEADS_OPTION,
+    LAYERS_OPTION,
     MODEL_OPTION,
     PARAMS_OPTION,
     PRICES_OPTION,
+    VOCAB_OPTION,
     _architecture,
     app,
     catalog_option,
@@ -31,12 +37,12 @@ from gpuplan.validators import check_choice
 def memory_command(
     model: str | None = MODEL_OPTION,
     params: str | None = PARAMS_OPTION,
-    layers: int | None = typer.Option(None, "--layers", help="Transformer layers (with --params)."),
-    hidden: int | None = typer.Option(None, "--hidden", help="Hidden size (with --params)."),
-    heads: int | None = typer.Option(None, "--heads", help="Attention heads (with --params)."),
-    kv_heads: int | None = typer.Option(None, "--kv-heads", help="KV heads (GQA; default: --heads)."),
-    head_dim: int | None = typer.Option(None, "--head-dim", help="Head dimension (default: hidden / heads)."),
-    vocab: int | None = typer.Option(None, "--vocab", help="Vocabulary size (logits, embeddings)."),
+    layers: int | None = LAYERS_OPTION,
+    hidden: int | None = HIDDEN_OPTION,
+    heads: int | None = HEADS_OPTION,
+    kv_heads: int | None = KV_HEADS_OPTION,
+    head_dim: int | None = HEAD_DIM_OPTION,
+    vocab: int | None = VOCAB_OPTION,
     mode: str = typer.Option("inference", "--mode", help="inference, lora, qlora or full."),
     precision: str | None = typer.Option(None, "--precision", help="Weights: fp32 bf16 fp16 fp8 int8 int4 "
                                          "(default bf16; int4 for qlora)."),  # fmt: skip
