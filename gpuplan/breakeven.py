@@ -377,17 +377,3 @@ def verdict_sensitivity(result: dict, hours_a: float = 1.0, spread: float = DEFA
     if observed:
         ranges["speedup"] = (observed["low"], observed["high"])
     return sensitivity(base, ranges)
-
-
-# ------------------------------------------------------------- re-exports of gpuplan.pages.breakeven (PEP 562)
-#: the tables of notebook 04, kept reachable as ``breakeven.<name>`` (the committed notebook calls them so)
-_PAGE_NAMES = ("short_name", "summary_table", "headline", "plane_points", "median_purchase_usd", "rent_vs_buy_median",
-               "RENT_VS_BUY_LABELS", "rent_vs_buy_table", "price_spread", "decision_sensitivity")
-
-
-def __getattr__(name: str):
-    if name in _PAGE_NAMES:
-        from gpuplan.pages import breakeven as page  # noqa: PLC0415 (gpuplan.pages.breakeven imports this module)
-
-        return getattr(page, name)
-    raise AttributeError(f"module 'gpuplan.breakeven' has no attribute {name!r}")

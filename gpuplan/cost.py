@@ -178,16 +178,3 @@ def validation_cases() -> pd.DataFrame:
         [{"case": case, "source": source, "reference": ref, "model": c.cost_per_job_usd, "unit": "USD",
           "error_pct": (c.cost_per_job_usd - ref) / ref * 100} for case, ref, c in cases]  # fmt: skip
     )
-
-
-# ---------------------------------------------------------- re-exports of gpuplan.pages.cost_per_task (PEP 562)
-#: the tables of notebook 03, kept reachable as ``cost.<name>`` (the committed notebook calls them so)
-_PAGE_NAMES = ("LABELS", "FORMATS", "cost_table", "band_costs", "cost_on_every_gpu")
-
-
-def __getattr__(name: str):
-    if name in _PAGE_NAMES:
-        from gpuplan.pages import cost_per_task  # noqa: PLC0415 (gpuplan.pages.cost_per_task imports this module)
-
-        return getattr(cost_per_task, name)
-    raise AttributeError(f"module 'gpuplan.cost' has no attribute {name!r}")

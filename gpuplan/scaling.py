@@ -22,8 +22,8 @@ Model and sources:
   4,194,304 tokens, MosaicML's MPT-70b "GlobalBatchSize (T)") m shrinks as replicas are added, which is why
   large-scale runs fall short of linear scaling. LoRA: only the adapters' gradients are all-reduced
   (``trainable_params``).
-- MLPerf at scale (:func:`compare_mlperf`): larger scales use larger global batches, which need more tokens to
-  reach the target (MLPerf's reference convergence points, :mod:`gpuplan.assumptions`).
+- MLPerf at scale (:func:`gpuplan.scaling_mlperf.compare_mlperf`): larger scales use larger global batches,
+  which need more tokens to reach the target (MLPerf's reference convergence points, :mod:`gpuplan.assumptions`).
 """
 
 from __future__ import annotations
@@ -328,24 +328,3 @@ def frontier(params: float, tokens: float, gpu_ids, counts=DEFAULT_COUNTS, price
     cheapest_faster = frame["cost_usd"].cummin().shift(fill_value=math.inf)
     frame["pareto"] = frame["cost_usd"] < cheapest_faster
     return frame
-
-
-# ----------------------------------------- re-exports of gpuplan.scaling_mlperf and gpuplan.pages.scaling (PEP 562)
-#: the MLPerf-at-scale check (gpuplan.scaling_mlperf) and the tables of notebook 05 (gpuplan.pages.scaling), kept
-#: reachable as ``scaling.<name>`` (the committed notebooks and the calibration page call them so)
-_MLPERF_NAMES = ("_BILLIONS_RE", "MLPERF_GPT3_LAYOUT", "MLPERF_BATCH", "MLPERF_LAYOUT", "mlperf_batch",
-                 "tokens_to_converge", "compare_mlperf")
-_PAGE_NAMES = ("setup_label", "curves", "AT_COUNT_COLUMNS", "AT_COUNT_FORMATS", "at_count", "headline", "hourly_prices",
-               "frontier_table", "ARTICLE_STORAGE_GIBPS", "loading_case", "mlperf_long")
-
-
-def __getattr__(name: str):
-    if name in _MLPERF_NAMES:
-        from gpuplan import scaling_mlperf  # noqa: PLC0415 (gpuplan.scaling_mlperf imports this module)
-
-        return getattr(scaling_mlperf, name)
-    if name in _PAGE_NAMES:
-        from gpuplan.pages import scaling as page  # noqa: PLC0415 (gpuplan.pages.scaling imports this module)
-
-        return getattr(page, name)
-    raise AttributeError(f"module 'gpuplan.scaling' has no attribute {name!r}")

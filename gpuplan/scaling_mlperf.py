@@ -1,7 +1,7 @@
 """The scaling model against MLPerf Training at several scales: :func:`compare_mlperf` (time-to-train ratios
 between GPU counts, with the global batch growing with the scale and the tokens to converge read from MLPerf's
-reference convergence points, :mod:`gpuplan.assumptions`). Split out of :mod:`gpuplan.scaling`, which re-exports
-every name here (``scaling.compare_mlperf``)."""
+reference convergence points, :mod:`gpuplan.assumptions`). Built on the step-time model of
+:mod:`gpuplan.scaling`."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ the articles' data-loading figures, the frontier's pareto flag and the MLPerf sc
 
 import pytest
 
-from gpuplan import scaling
+from gpuplan import scaling, scaling_mlperf
 from gpuplan.errors import InputError
 
 A100 = "a100-sxm4-80gb"
@@ -144,7 +144,7 @@ def test_pipeline_bubble():
 
 
 def test_compare_mlperf_scales():
-    cmp = scaling.compare_mlperf()
+    cmp = scaling_mlperf.compare_mlperf()
     assert len(cmp) >= 5
     # MLPerf Training v3.0 GPT-3 175B on H100: 64.26 min at 512 GPUs, 10.94 min at 3584 (NVIDIA published
     # "10.9 min") → observed ratio 10.94 / 64.264 = 0.1702
@@ -159,7 +159,7 @@ def test_compare_mlperf_scales():
     # (16 bytes/param) need >= 47 GPUs of 60 GB usable (75 % of 80 GB) per replica: tp 8 × pp 8
     assert scaling.parallel_layout(175e9, H100, 512) == {"tp": 8, "pp": 8, "dp": 8, "fits": True}
     # larger batches need more tokens: the comparison with convergence differs from the fixed-batch one
-    fixed = scaling.compare_mlperf(convergence=False)
+    fixed = scaling_mlperf.compare_mlperf(convergence=False)
     assert len(fixed) == len(cmp) and not (fixed["predicted_ratio"] == cmp["predicted_ratio"]).all()
 
 
@@ -223,11 +223,11 @@ def test_mlperf_tokens_to_converge_from_the_rcps():
     # mlcommons/logging training_3.0.0/rcps_gpt3.json: mean "Epochs to converge" at BS 3072 =
     # (1258291200 + 5 × 1207959552) / 6 = 1216348160; at BS 4096 (1258291200 × 5 + 1308622848) / 6 = 1266679808;
     # BS 3584 lies half way
-    assert scaling.tokens_to_converge("gpt3", 3072) == pytest.approx(1216348160)
-    assert scaling.tokens_to_converge("gpt3", 3584) == pytest.approx((1216348160 + 1266679808) / 2)
-    assert scaling.tokens_to_converge("gpt3", 100) == scaling.tokens_to_converge("gpt3", 1536)  # clamped
+    assert scaling_mlperf.tokens_to_converge("gpt3", 3072) == pytest.approx(1216348160)
+    assert scaling_mlperf.tokens_to_converge("gpt3", 3584) == pytest.approx((1216348160 + 1266679808) / 2)
+    assert scaling_mlperf.tokens_to_converge("gpt3", 100) == scaling_mlperf.tokens_to_converge("gpt3", 1536)  # clamped
     # Llama 3.1 8B (training_5.1.0): the smallest batch keeps one sequence per GPU: 32 at 32 GPUs, 64 at 64,
     # capped at the largest reference batch, 128
-    assert [scaling.mlperf_batch("llama31_8b", n) for n in (8, 64, 512)] == [32, 64, 128]
+    assert [scaling_mlperf.mlperf_batch("llama31_8b", n) for n in (8, 64, 512)] == [32, 64, 128]
     # GPT-3 on NVIDIA's TP 4 × PP 8 layout: 10752 / 32 = 336 replicas × 8 stages = 2688 < 3072 -> 3072
-    assert scaling.mlperf_batch("gpt3", 10752, 32, 8) == 3072
+    assert scaling_mlperf.mlperf_batch("gpt3", 10752, 32, 8) == 3072

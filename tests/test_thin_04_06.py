@@ -16,6 +16,8 @@ import pytest
 
 from gpuplan import breakeven, data, scaling
 from gpuplan.errors import InputError
+from gpuplan.pages import breakeven as breakeven_page
+from gpuplan.pages import scaling as scaling_page
 
 A100, H100 = "a100-sxm4-80gb", "h100-sxm5-80gb"
 PRICES_CSV = Path(__file__).resolve().parents[1] / "data" / "prices.csv"
@@ -50,13 +52,13 @@ def result():
 
 def test_summary_table_and_headline_at_given_prices(result):
     # $5.00 / $2.00 = 2.5: the challenger must be 2.5x as fast (cost per job = hours x price)
-    table = breakeven.summary_table(result, "p1", "p2").set_index("")["value"]
+    table = breakeven_page.summary_table(result, "p1", "p2").set_index("")["value"]
     assert table["break-even speedup (×)"] == "2.50"
     # given prices carry no date; the rows name the GPUs, not the parameters
     assert table["price of the A100 80GB SXM4 ($/GPU-hour, source and date)"] == "2.00 [p1]"
     assert table["price of the H100 80GB SXM5 ($/GPU-hour, source and date)"] == "5.00 [p2]"
     assert table["challenger"] == "H100 80GB SXM5 (h100-sxm5-80gb)"
-    head = breakeven.headline(result)
+    head = breakeven_page.headline(result)
     assert head["breakeven_speedup"] == pytest.approx(2.5) and head["usd_per_gpu_hour_h100"] == 5.0
     low, median, high = (head[f"observed_speedup_{k}"] for k in ("low", "median", "high"))
     assert low <= median <= high
@@ -68,7 +70,7 @@ def test_summary_table_and_headline_at_given_prices(result):
 def test_headline_without_benchmark_pairs_is_nan():
     fake = {"breakeven_speedup": 2.0, "price_b": 4.0, "observed_speedup": None, "breakeven_price_b": None,
             "verdict": "no data"}
-    head = breakeven.headline(fake)
+    head = breakeven_page.headline(fake)
     assert math.isnan(head["observed_speedup_median"]) and math.isnan(head["breakeven_price_h100_usd_per_hour"])
     assert head["breakeven_speedup"] == 2.0
 
@@ -76,38 +78,38 @@ def test_headline_without_benchmark_pairs_is_nan():
 def test_plane_points_labels():
     pairs = pd.DataFrame({"suite": ["MLPerf Training"], "workload": ["bert"], "gpu_count": [8],
                           "benchmark_id_a": [3], "benchmark_id_b": [7]})
-    out = breakeven.plane_points(pairs)
+    out = breakeven_page.plane_points(pairs)
     assert out.loc[0, "comparison"] == "MLPerf Training · bert · 8 GPU"
     assert out.loc[0, "source_id"] == "benchmark 3 vs 7"
 
 
 def test_rent_vs_buy_median_hand_calculation():
     # $30,000 over 3 years = 833.33/month; busy 730 h x 0.5 = 365 h; power 0.7 kW x 1.5 x $0.10 x 365 h = 38.325
-    own = breakeven.rent_vs_buy_median(H100, 3.0, purchase_usd=30000.0, tdp_w=700.0, pue=1.5, usd_per_kwh=0.10,
+    own = breakeven_page.rent_vs_buy_median(H100, 3.0, purchase_usd=30000.0, tdp_w=700.0, pue=1.5, usd_per_kwh=0.10,
                                        hosting_usd_per_month=0.0, years=3.0, utilization=0.5)
     capex, power = 30000 / 36, 0.7 * 1.5 * 0.10 * 365
     assert own["owned_usd_per_hour"] == pytest.approx((capex + power) / 365)
     assert own["months_to_breakeven"] == pytest.approx(30000 / (3.0 * 365 - power))
     assert own["purchase_note"] == "h100-sxm5-80gb: purchase $30,000 (given)"
-    table = breakeven.rent_vs_buy_table(own).set_index("quantity")["value"]
+    table = breakeven_page.rent_vs_buy_table(own).set_index("quantity")["value"]
     assert table["months until buying pays off"] == pytest.approx(30000 / (1095 - power))
     assert table["busy hours per month"] == pytest.approx(365)
-    assert len(table) == len(breakeven.RENT_VS_BUY_LABELS)
+    assert len(table) == len(breakeven_page.RENT_VS_BUY_LABELS)
 
 
 def test_median_purchase_price_from_the_csv():
     purchases = [float(r["purchase_usd"]) for r in rows(H100, "purchase") if r["purchase_usd"]]
     assert purchases, "the data has H100 purchase prices"
-    usd, count = breakeven.median_purchase_usd(H100)
+    usd, count = breakeven_page.median_purchase_usd(H100)
     assert usd == pytest.approx(statistics.median(purchases)) and count == len(purchases)
-    own = breakeven.rent_vs_buy_median(H100, 3.0, tdp_w=700.0)
+    own = breakeven_page.rent_vs_buy_median(H100, 3.0, tdp_w=700.0)
     assert own["purchase_usd"] == pytest.approx(statistics.median(purchases))
     assert f"median of {len(purchases)} purchase prices" in own["purchase_note"]
 
 
 def test_median_purchase_price_missing_is_one_line():
     with pytest.raises(InputError, match=r"^purchase_usd: no purchase price for .* give one$"):
-        breakeven.median_purchase_usd(_gpu_without_purchase())
+        breakeven_page.median_purchase_usd(_gpu_without_purchase())
 
 
 def _gpu_without_purchase() -> str:
@@ -117,11 +119,11 @@ def _gpu_without_purchase() -> str:
 
 
 def test_price_spread_is_min_and_max_of_latest_provider_prices():
-    assert breakeven.price_spread(H100) == pytest.approx(csv_price_spread(H100))
+    assert breakeven_page.price_spread(H100) == pytest.approx(csv_price_spread(H100))
 
 
 def test_decision_sensitivity_uses_observed_band_and_price_spread(result):
-    tornado = breakeven.decision_sensitivity(result, 8.0).set_index("input")
+    tornado = breakeven_page.decision_sensitivity(result, 8.0).set_index("input")
     band = result["observed_speedup"]
     assert (tornado.loc["speedup", "low"], tornado.loc["speedup", "high"]) == pytest.approx((band["low"], band["high"]))
     assert (tornado.loc["price_b", "low"], tornado.loc["price_b", "high"]) == pytest.approx(csv_price_spread(H100))
@@ -133,28 +135,28 @@ def test_decision_sensitivity_uses_observed_band_and_price_spread(result):
 
 # ------------------------------------------------------------------------------------ 05 scaling
 def test_setup_labels():
-    assert scaling.setup_label(H100) == "H100 80GB SXM5 · NVLink 900 GB/s"
-    assert scaling.setup_label("a100-pcie-80gb") == "A100 80GB PCIe · PCIe Gen4"
+    assert scaling_page.setup_label(H100) == "H100 80GB SXM5 · NVLink 900 GB/s"
+    assert scaling_page.setup_label("a100-pcie-80gb") == "A100 80GB PCIe · PCIe Gen4"
 
 
 def test_curves_include_the_quoted_count_and_at_count():
-    curves = scaling.curves(7e9, 1e11, [A100, H100], gpu_count=48)
+    curves = scaling_page.curves(7e9, 1e11, [A100, H100], gpu_count=48)
     assert set(curves["gpu_count"]) == set(scaling.DEFAULT_COUNTS) | {48}
     assert len(curves) == 2 * (len(scaling.DEFAULT_COUNTS) + 1)
     one = curves[(curves["gpu_count"] == 1)]
     assert one["efficiency"].tolist() == pytest.approx([1.0, 1.0])  # one GPU is linear by definition
-    at = scaling.at_count(curves, 48)
-    assert list(at.columns) == list(scaling.AT_COUNT_COLUMNS.values()) and len(at) == 2
-    head = scaling.headline(curves, 48)
+    at = scaling_page.at_count(curves, 48)
+    assert list(at.columns) == list(scaling_page.AT_COUNT_COLUMNS.values()) and len(at) == 2
+    head = scaling_page.headline(curves, 48)
     assert head["gpu_count"] == 48
     assert head["hours_to_train_h100"] < head["hours_to_train_a100"]
     with pytest.raises(InputError, match="^gpu_count: 3 is not among"):
-        scaling.at_count(curves, 3)
+        scaling_page.at_count(curves, 3)
 
 
 def test_loading_case_hand_calculation():
     # 2000 samples/s x 500 kB = 1e9 B/s = 0.9313 GiB/s per A100; an H100 at 2x needs twice that
-    table = scaling.loading_case(2000.0, 5e5, 2.0).set_index(["gpu", "gpus"])
+    table = scaling_page.loading_case(2000.0, 5e5, 2.0).set_index(["gpu", "gpus"])
     per_a100 = 2000 * 5e5 / 2**30
     assert table.loc[("A100", 1), "needed (GiB/s)"] == pytest.approx(per_a100)
     assert table.loc[("A100", 1), "GPU time fed"] == 1.0  # 1.7 GiB/s > 0.93 needed
@@ -166,21 +168,21 @@ def test_loading_case_hand_calculation():
 def test_mlperf_long_form():
     comparison = pd.DataFrame({"round": ["v3.0"], "model": ["GPT-3 175B"], "gpu_id": [H100], "n": [1536],
                                "observed_ratio": [0.55], "predicted_ratio": [0.6], "ideal_ratio": [0.5]})
-    long = scaling.mlperf_long(comparison).set_index("series")["time_ratio"]
+    long = scaling_page.mlperf_long(comparison).set_index("series")["time_ratio"]
     assert long.to_dict() == {"observed": 0.55, "predicted": 0.6, "ideal": 0.5}
 
 
 def test_hourly_prices_given_wins_else_data(market_by_hand):
-    prices = scaling.hourly_prices([A100, H100], {H100: ("h100_usd_per_hour", 4.0)}, provider=None)
+    prices = scaling_page.hourly_prices([A100, H100], {H100: ("h100_usd_per_hour", 4.0)}, provider=None)
     assert prices[H100] == 4.0
     assert prices[A100] == pytest.approx(market_by_hand(A100)[0])  # the market median, worked out from the CSV
     with pytest.raises(InputError, match="^h100_usd_per_hour: must be >= 0"):
-        scaling.hourly_prices([H100], {H100: ("h100_usd_per_hour", -1.0)})
+        scaling_page.hourly_prices([H100], {H100: ("h100_usd_per_hour", -1.0)})
 
 
 def test_frontier_table_has_setup_labels():
-    front = scaling.frontier_table(7e9, 1e10, {A100: 2.0, H100: 5.0}, counts=[1, 8])
-    assert set(front["setup"]) == {scaling.setup_label(A100), scaling.setup_label(H100)}
+    front = scaling_page.frontier_table(7e9, 1e10, {A100: 2.0, H100: 5.0}, counts=[1, 8])
+    assert set(front["setup"]) == {scaling_page.setup_label(A100), scaling_page.setup_label(H100)}
     price = {A100: 2.0, H100: 5.0}
     assert len(front) == 4
     for row in front.itertuples():  # cost = GPUs x wall hours x $/GPU-hour, for 1 and 8 GPUs

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from gpuplan import data, runtime, scaling
+from gpuplan import data, runtime, scaling, scaling_mlperf
 from gpuplan.claims.base import (
     FLASH_ATTENTION,
     MIN_RESULTS,
@@ -54,9 +54,9 @@ def pcie_scaling(ctx: Context) -> tuple[str, str]:
 
 def mlperf_linearity(ctx: Context) -> tuple[str, str]:
     """Claim 20: share of linear scaling kept by gpu_b's MLPerf Training LLM results at several scales
-    (scaling.compare_mlperf: (n_ref / n) ÷ observed time ratio) — the claim is about H100 interconnects, so only
+    (scaling_mlperf.compare_mlperf: (n_ref / n) ÷ observed time ratio) — the claim is about H100 interconnects, so only
     gpu_b's results count."""
-    mlperf = scaling.compare_mlperf()
+    mlperf = scaling_mlperf.compare_mlperf()
     mlperf = mlperf[mlperf["gpu_id"] == ctx.gpu_b]
     if mlperf.empty:
         return NOT_CHECKABLE, f"no MLPerf Training LLM results of {ctx.gpu_b} at several scales ({count_text(0, 'pair')})"

@@ -162,15 +162,3 @@ __all__ = [
     "max_context", "memory_estimate", "min_gpus", "model_state_bytes", "model_weight_bytes",
     "training_bytes_per_param", "validation_cases", "weight_bytes_per_param", "zero_offload_states",
 ]
-
-#: the tables of notebook 02, kept reachable as ``memory.<name>`` (the committed notebook calls them so)
-_PAGE_NAMES = ("mode_comparison", "capacity_groups", "fit_summary", "limits", "limits_frame", "VRAM_RULE_CASES",
-               "vram_rule_check")
-
-
-def __getattr__(name: str):
-    if name in _PAGE_NAMES:
-        from gpuplan.pages import memory_planning  # noqa: PLC0415 (gpuplan.pages.memory_planning imports this package)
-
-        return getattr(memory_planning, name)
-    raise AttributeError(f"module 'gpuplan.memory' has no attribute {name!r}")

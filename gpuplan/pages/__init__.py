@@ -2,7 +2,10 @@
 
 - data_tour (01), memory_planning (02), cost_per_task (03), breakeven (04), scaling (05).
 
-The model modules (gpuplan.memory, cost, breakeven, scaling, ...) hold the models only; their former table
-helpers stay reachable under the old names (e.g. ``gpuplan.tour``, ``memory.limits``) so committed notebooks
-run unchanged.
+The model modules (gpuplan.memory, cost, breakeven, scaling, ...) hold the models only; notebooks call these as
+``pages.<notebook>.<table>`` (e.g. ``pages.breakeven.summary_table``).
 """
+
+from gpuplan.pages import breakeven, cost_per_task, data_tour, memory_planning, scaling
+
+__all__ = ["breakeven", "cost_per_task", "data_tour", "memory_planning", "scaling"]
