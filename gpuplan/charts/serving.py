@@ -11,7 +11,6 @@ import pandas as pd
 from gpuplan.charts.base import WIDTH, _color, _fields
 from gpuplan.charts.interactive import _price_params, cost_expression, slider
 
-# ---- serving (notebook 07, gpuplan.serving_search) -----------------------------------------------------------
 #: $ per million tokens column -> the throughput per GPU it is priced on (gpuplan.serving._usd_per_million)
 SERVING_THROUGHPUT = {"usd_per_million_output_tokens": "output_tokens_per_s_per_gpu",
                       "usd_per_million_tokens": "total_tokens_per_s_per_gpu"}

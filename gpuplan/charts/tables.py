@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-# ---- display tables ---------------------------------------------------------------------------------------------
 #: what a table shows for a missing value (None, NaN, pd.NA, NaT, or text that spells one)
 MISSING = "—"
 #: significant digits of a number shown without a caller's format (0.90099904493 -> 0.901, 57913.4 -> 57,913)

@@ -48,7 +48,6 @@ from gpuplan.claims.speed_memory import (
 from gpuplan.errors import InputError
 
 
-# ------------------------------------------------------------------------------------- the claims
 @dataclass(frozen=True)
 class Claim:
     number: int

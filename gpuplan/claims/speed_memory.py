@@ -27,7 +27,6 @@ from gpuplan.claims.base import (
 from gpuplan.errors import InputError
 
 
-# ------------------------------------------------------------------------------ evidence kinds
 def benchmark_range(ctx: Context, task_type: str | None, low: float, high: float, note: str = "") -> tuple[str, str]:
     """A claimed speedup range [low, high] against the observed band for ``task_type`` (:func:`range_verdict`)."""
     band = ctx.band(task_type)
