@@ -41,8 +41,11 @@ def data_tables() -> dict[str, str]:
     """HTML of every data-appendix table (``<name>.html``) and of the data hash line, from the database."""
     pages = {"data_hash.html": f"<p>Data content hash: <code>{data.data_hash()[:16]}</code></p>\n"}
     for name, sql in DATA_TABLES.items():
+        frame = data.query(sql)
+        for column in frame.select_dtypes("datetime").columns:  # a DATE reads 2026-06-16, not midnight of it
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
         # 80, not 80.0; to_html's na_rep misses pd.NA
-        frame = data.query(sql).convert_dtypes().astype(object).fillna("—")
+        frame = frame.convert_dtypes().astype(object).fillna("—")
         table = frame.to_html(index=False, na_rep="—", border=0, render_links=True, classes=["table"])
         # the theme's wide-table scroller
         pages[f"{name}.html"] = f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'

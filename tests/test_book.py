@@ -255,6 +255,10 @@ def test_data_appendix_tables_come_from_the_database():
     assert tables["prices.html"].count("<tr") == len(data.prices()) + 1
     assert tables["sources.html"].count("<tr") == len(data.sources()) + 1
     assert "80.0" not in tables["gpus.html"].split("a100-sxm4-80gb")[1].split("</tr>")[0]  # 80, not 80.0
+    # dates read as dates: the v6.0 training rows are dated by MLCommons' release, 16 June 2026
+    assert not any(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html) for html in tables.values())
+    v60 = tables["benchmarks.html"].split("<td>v6.0</td>\n      <td>training</td>")[1].split("</tr>")[0]
+    assert v60.count("<td>2026-06-16</td>") == 2  # first and last date
 
 
 def test_method_page_shows_every_assumption_with_its_source():
