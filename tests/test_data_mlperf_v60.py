@@ -20,28 +20,8 @@ RUNS_CSV = REPO / "data" / "import" / "mlperf_training_v6.0_runs.csv"
 REQUIRED_RUNS = {"llama31_405b": 3, "deepseekv3_671b": 3}  # mlperf_logging benchmark_meta; 10 for the others
 # mlcommons/logging 7bbf792, mlperf_logging/rcp_checker/training_6.0.0/rcps_llama2_70b_lora.json,
 # "llama2_70b_lora_ref_8": the reference runs' samples to converge at global batch size 8
-LORA_RCP_BS8 = [
-    3072,
-    2688,
-    3456,
-    3072,
-    3072,
-    3072,
-    3456,
-    3456,
-    3072,
-    2688,
-    3456,
-    3072,
-    3072,
-    3072,
-    3840,
-    3456,
-    2688,
-    3072,
-    3456,
-    3456,
-]
+LORA_RCP_BS8 = [3072, 2688, 3456, 3072, 3072, 3072, 3456, 3456, 3072, 2688,
+                3456, 3072, 3072, 3072, 3840, 3456, 2688, 3072, 3456, 3456]
 # Krai's v6.0 folders that repeat its v5.1 results: folder -> the v5.1 row (MLCommons' own v5.1 score)
 REPEATS_OF_V51 = {
     ("Krai", "PowerEdge-XE9680-MI300X-192GB_n1_v5.0", "llama2_70b_lora"): "2075",
@@ -118,9 +98,8 @@ def test_a_scored_row_is_the_olympic_mean_of_its_runs_times_its_rcp_factor(row):
     assert float(row["value"]) == pytest.approx(olympic * factor, rel=1e-12)
 
 
-LORA_BS8 = [
-    r for r in SCORED if r["workload"] == "llama2_70b_lora" and {run["global_batch_size"] for run in _runs()[_folder(r)]} == {"8"}
-]
+LORA_BS8 = [r for r in SCORED if r["workload"] == "llama2_70b_lora"
+            and {run["global_batch_size"] for run in _runs()[_folder(r)]} == {"8"}]
 
 
 @pytest.mark.parametrize("row", LORA_BS8, ids=lambda r: r["benchmark_id"])
