@@ -109,7 +109,7 @@ def market(gpu_id: str, kind: str = "on-demand", field: str = "price") -> dict[s
     end = as_of(kind)
     stats_sql = """
         SELECT median(usd_per_gpu_hour) AS usd, min(usd_per_gpu_hour) AS low, max(usd_per_gpu_hour) AS high,
-               count(*) AS n, min(date_observed) AS first, max(date_observed) AS last,
+               count(*) AS n, min(provider) AS one_provider, min(date_observed) AS first, max(date_observed) AS last,
                string_agg(DISTINCT source_id, ';' ORDER BY source_id) AS sources
         FROM latest_prices
         WHERE gpu_id = ? AND kind = ? AND usd_per_gpu_hour IS NOT NULL"""
@@ -133,7 +133,8 @@ def market(gpu_id: str, kind: str = "on-demand", field: str = "price") -> dict[s
             f"median of the latest {kind} price of each of {n} providers")
     basis = f"{what}, observed {span}{stale or f' (the {WINDOW_MONTHS} months to {end})'}".replace("observed undated", "undated")
     return _answer(gpu_id, kind, row["usd"], "market", basis, low=row["low"], high=row["high"], n_providers=n,
-                   date_observed=last, date_first=first, source_id=row["sources"])
+                   provider=row["one_provider"] if n == 1 else None, date_observed=last, date_first=first,
+                   source_id=row["sources"])
 
 
 def price_for(gpu: str, price: float | None = None, **kwargs) -> float:

@@ -30,6 +30,16 @@ def test_default_h100_price_is_the_market_median_not_one_stale_row(market_by_han
     assert f"each of {n} providers" in answer["basis"] and "6 months" in answer["basis"]
 
 
+def test_a_market_price_from_one_provider_names_it():
+    """MI355X has spot rows from one provider only (data/prices.csv); a median of many names none."""
+    spot = {r["provider"] for r in csv_price_rows("spot") if r["gpu_id"] == "mi355x-288gb"}
+    assert len(spot) == 1
+    answer = prices.resolve("mi355x-288gb", kind="spot")
+    assert (answer["n_providers"], answer["provider"]) == (1, spot.pop())
+    assert "the one provider observed" in answer["basis"]
+    assert prices.resolve(H100)["provider"] is None
+
+
 def test_as_of_comes_from_the_data_not_the_clock():
     newest = max(r["date_observed"] for r in csv_price_rows() if r["date_observed"])
     assert prices.as_of("on-demand") == newest
