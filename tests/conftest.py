@@ -15,9 +15,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def csv_rows(name: str) -> list[dict]:
+    """data/<name> (a path under data/) read as dicts, straight from the CSV."""
+    with (REPO / "data" / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def csv_price_rows(kind: str = "on-demand") -> list[dict]:
-    with (REPO / "data" / "prices.csv").open(newline="", encoding="utf-8") as handle:
-        return [r for r in csv.DictReader(handle) if r["kind"] == kind]
+    return [r for r in csv_rows("prices.csv") if r["kind"] == kind]
 
 
 def _market_by_hand(gpu_id: str, kind: str = "on-demand") -> tuple[float, int, float, float]:

@@ -3,23 +3,16 @@ readings of data/*.csv rows and of the cited papers, written out here)."""
 
 from __future__ import annotations
 
-import csv
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import csv_rows
 
 from gpuplan import claims
 from gpuplan.errors import InputError
 
 A100, H100, MI300X = "a100-sxm4-80gb", "h100-sxm5-80gb", "mi300x-192gb"
-DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-def csv_rows(name: str) -> list[dict]:
-    with (DATA / name).open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def benchmark_row(benchmark_id: int) -> dict:

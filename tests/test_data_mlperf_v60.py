@@ -8,15 +8,14 @@ log count, that factor and the unnormalised mean. This file reads the CSVs direc
 
 from __future__ import annotations
 
-import csv
 import re
 import statistics
 from collections import defaultdict
 
 import pytest
-from conftest import REPO
+from conftest import csv_rows
 
-RUNS_CSV = REPO / "data" / "import" / "mlperf_training_v6.0_runs.csv"
+RUNS_CSV = "import/mlperf_training_v6.0_runs.csv"
 REQUIRED_RUNS = {"llama31_405b": 3, "deepseekv3_671b": 3}  # mlperf_logging benchmark_meta; 10 for the others
 # mlcommons/logging 7bbf792, mlperf_logging/rcp_checker/training_6.0.0/rcps_llama2_70b_lora.json,
 # "llama2_70b_lora_ref_8": the reference runs' samples to converge at global batch size 8
@@ -32,16 +31,14 @@ LOGS = re.compile(r"logs: https://github\.com/mlcommons/training_results_v6\.0/t
 
 def _runs() -> dict[tuple[str, str, str], list[dict]]:
     by_folder: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    with RUNS_CSV.open(newline="", encoding="utf-8") as handle:
-        for run in csv.DictReader(handle):
-            by_folder[run["submitter"], run["system"], run["benchmark"]].append(run)
+    for run in csv_rows(RUNS_CSV):
+        by_folder[run["submitter"], run["system"], run["benchmark"]].append(run)
     return by_folder
 
 
 def _scored_rows() -> list[dict]:
-    with (REPO / "data" / "benchmarks.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["source_id"] == "mlperf-training-v6.0"]
-    return [r for r in rows if "scored from" in r["notes"]]
+    return [r for r in csv_rows("benchmarks.csv")
+            if r["source_id"] == "mlperf-training-v6.0" and "scored from" in r["notes"]]
 
 
 def _folder(row: dict) -> tuple[str, str, str]:
@@ -75,14 +72,13 @@ SCORED = _scored_rows()
 
 def test_the_runs_file_is_well_formed():
     seen = set()
-    with RUNS_CSV.open(newline="", encoding="utf-8") as handle:
-        for line, run in enumerate(csv.DictReader(handle), start=2):
-            key = (run["submitter"], run["system"], run["benchmark"], run["result"])
-            assert key not in seen, f"line {line}: {key} twice"
-            seen.add(key)
-            assert run["status"] == "success", f"line {line}"
-            assert int(run["run_stop_ms"]) > int(run["run_start_ms"]), f"line {line}"
-            assert int(run["global_batch_size"]) > 0 and float(run["converged_at"]) > 0, f"line {line}"
+    for line, run in enumerate(csv_rows(RUNS_CSV), start=2):
+        key = (run["submitter"], run["system"], run["benchmark"], run["result"])
+        assert key not in seen, f"line {line}: {key} twice"
+        seen.add(key)
+        assert run["status"] == "success", f"line {line}"
+        assert int(run["run_stop_ms"]) > int(run["run_start_ms"]), f"line {line}"
+        assert int(run["global_batch_size"]) > 0 and float(run["converged_at"]) > 0, f"line {line}"
     assert len(SCORED) >= 68
 
 
@@ -116,8 +112,7 @@ def test_scoring_by_hand_gives_mlcommons_own_v51_score_for_a_repeated_folder(fol
     """Krai committed its v5.1 LoRA runs again in v6.0; scored as above they give the v5.1 summary's value."""
     runs = _runs()[folder]
     assert len(runs) == 10
-    with (REPO / "data" / "benchmarks.csv").open(newline="", encoding="utf-8") as handle:
-        v51 = next(r for r in csv.DictReader(handle) if r["benchmark_id"] == REPEATS_OF_V51[folder])
+    v51 = next(r for r in csv_rows("benchmarks.csv") if r["benchmark_id"] == REPEATS_OF_V51[folder])
     assert v51["round"] == "v5.1" and f"/{folder[1]}/{folder[2]}" in v51["notes"]
     assert _olympic(_minutes(runs)) * _lora_bs8_factor(runs) == pytest.approx(float(v51["value"]), rel=1e-12)
 

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import statistics
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import csv_rows
 
 from gpuplan.pages import data_tour
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def csv_rows(name: str) -> list[dict]:
-    with open(DATA / name, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def test_gpu_specs_and_the_h100_over_a100_ratios():

@@ -1,10 +1,8 @@
 """Scaling: ring all-reduce and link bandwidths by hand, link efficiency vs the nvbandwidth rows, step time,
 the articles' data-loading figures, the frontier's pareto flag and the MLPerf scale check."""
 
-import csv
-
 import pytest
-from conftest import REPO
+from conftest import csv_rows
 
 from gpuplan import scaling, scaling_mlperf
 from gpuplan.errors import InputError
@@ -170,7 +168,7 @@ def test_compare_mlperf_scales():
 def test_compare_mlperf_leaves_out_moe_workloads():
     # the v6.0 MoE benchmarks have results at several counts on one GPU (data/benchmarks.csv, read here directly),
     # but the dense step-time model cannot represent them: they are not compared, the dense LLM rows are
-    rows = list(csv.DictReader(open(REPO / "data" / "benchmarks.csv", encoding="utf-8")))
+    rows = csv_rows("benchmarks.csv")
     counts: dict[tuple, set] = {}
     for r in rows:
         if r["suite"] == "MLPerf Training" and r["workload"] in ("gpt_oss_20b", "deepseekv3_671b"):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import csv_rows
 from typer.testing import CliRunner
 
 from gpuplan import data, serving, serving_fit, serving_search
@@ -149,8 +150,7 @@ def test_native_formats():
 def test_fit_uses_only_mlperf_inference_llm_rows_and_meets_them():
     rows = serving_fit.implied_efficiencies()
     ids = set(rows["benchmark_id"])
-    with open(ROOT / "data" / "benchmarks.csv", newline="", encoding="utf-8") as f:
-        published = {int(r["benchmark_id"]): r for r in csv.DictReader(f)}
+    published = {int(r["benchmark_id"]): r for r in csv_rows("benchmarks.csv")}
     for bid in ids:
         assert published[bid]["suite"].startswith("MLPerf Inference")
         assert serving_fit.workload_key(published[bid]["workload"]) in serving_fit.WORKLOADS

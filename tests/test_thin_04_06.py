@@ -6,13 +6,12 @@ module, never the functions' own output.
 
 from __future__ import annotations
 
-import csv
 import math
 import statistics
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import csv_price_rows
 
 from gpuplan import breakeven, data, scaling
 from gpuplan.errors import InputError
@@ -20,12 +19,10 @@ from gpuplan.pages import breakeven as breakeven_page
 from gpuplan.pages import scaling as scaling_page
 
 A100, H100 = "a100-sxm4-80gb", "h100-sxm5-80gb"
-PRICES_CSV = Path(__file__).resolve().parents[1] / "data" / "prices.csv"
 
 
 def rows(gpu_id: str, kind: str) -> list[dict]:
-    with PRICES_CSV.open(newline="") as f:
-        return [r for r in csv.DictReader(f) if r["gpu_id"] == gpu_id and r["kind"] == kind]
+    return [r for r in csv_price_rows(kind) if r["gpu_id"] == gpu_id]
 
 
 def csv_latest_per_provider(gpu_id: str, kind: str = "on-demand") -> dict[str, tuple[str, int, float]]:
@@ -113,8 +110,7 @@ def test_median_purchase_price_missing_is_one_line():
 
 
 def _gpu_without_purchase() -> str:
-    with PRICES_CSV.open(newline="") as f:
-        bought = {r["gpu_id"] for r in csv.DictReader(f) if r["kind"] == "purchase"}
+    bought = {r["gpu_id"] for r in csv_price_rows("purchase")}
     return next(g for g in data.gpus()["gpu_id"] if g not in bought)
 
 

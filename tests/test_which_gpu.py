@@ -3,15 +3,11 @@ and against data/benchmarks.csv read directly."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
+from conftest import csv_rows
 
 from gpuplan import data, prices, which_gpu
 from gpuplan.which_gpu import Option
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def test_decide_picks_the_cheapest_and_the_runner_up_on_another_gpu():
@@ -31,9 +27,8 @@ def test_decide_with_nothing_is_an_answer():
 
 
 def _best_per_gpu_sps(workload: str) -> dict[str, float]:
-    with (REPO / "data" / "benchmarks.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["suite"] == "MLPerf Inference" and r["workload"] == workload
-                and r["scenario"] == "Offline"]
+    rows = [r for r in csv_rows("benchmarks.csv") if r["suite"] == "MLPerf Inference" and r["workload"] == workload
+            and r["scenario"] == "Offline"]
     best: dict[str, float] = {}
     for r in rows:
         per_gpu = float(r["value"]) / int(r["gpu_count"])
