@@ -136,8 +136,8 @@ def test_a_folder_with_runs_but_no_row_is_one_not_fully_read():
 
 
 def test_a_result_with_one_run_that_did_not_converge_drops_it_and_the_fastest_run():
-    """result_summarizer drops the failed run (compliance check) and then only the fastest; so the row is the mean of
-    the other successful runs, and the RCP factor ignores the failed run's convergence point."""
+    """result_summarizer drops the failed run (compliance check) and then only the fastest; so the row's unnormalised
+    mean is the mean of the other successful runs, computed here without the infinite-time stand-in of _minutes."""
     with_failure = [r for r in SCORED if any(run["status"] != "success" for run in _runs()[_folder(r)])]
     assert with_failure, "no scored folder has a run that did not converge"
     for row in with_failure:
