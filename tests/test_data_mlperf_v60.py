@@ -165,3 +165,15 @@ def test_nebius_single_node_b300_is_the_fastest_8_gpu_b300_result_as_its_blog_sa
     assert len(rows) >= 5
     fastest = min(rows, key=lambda r: float(r["value"]))
     assert (fastest["submitter"], fastest["system"]) == ("Nebius", "nebius_b300_n1")
+
+
+def test_azure_8192_gpu_llama_405b_row_is_the_time_and_size_azure_published():
+    """Azure's HPC blog on its v6.0 result (summarised at https://feedbagel.com/post/new-azure-milestone-the-fastest-
+    time-to-train-yet-at-the-largest-reported-scale-; reported at https://msftnewsnow.com/azure-ai-training-record-
+    microsoft-llm-scaling/, 2026-06-17): Llama 3.1 405B "in just over seven minutes" on "2,048 NVIDIA GB200 NVL72
+    nodes (8,192 GPUs)"; https://bruno.digital/news/nvidia-blackwell-sweeps-mlperf-training-6-0-as-azure-trains-
+    llama-405b-in-seven gives MLCommons' figure, "7.07 minutes, using 8,192 GPUs". Our score from the three result
+    logs must round to it, and the GPU count (from the system description, whose name says 128 racks) must match."""
+    row = next(r for r in SCORED if _folder(r) == ("Azure", "2048xAzure_GB200", "llama31_405b"))
+    assert (row["gpu_id"], row["gpu_count"]) == ("gb200-nvl72-186gb", "8192")
+    assert round(float(row["value"]), 2) == 7.07
