@@ -177,3 +177,25 @@ def test_azure_8192_gpu_llama_405b_row_is_the_time_and_size_azure_published():
     row = next(r for r in SCORED if _folder(r) == ("Azure", "2048xAzure_GB200", "llama31_405b"))
     assert (row["gpu_id"], row["gpu_count"]) == ("gb200-nvl72-186gb", "8192")
     assert round(float(row["value"]), 2) == 7.07
+
+
+# CoreWeave's blog "CoreWeave Sets MLPerf Training v6.0 Records" (captured at
+# https://onlylabs.fyi/signals/f33275e2-551d-42cd-af9a-4721a25039cb; the same figures in
+# https://techinsyte.com/coreweave-sets-mlperf-training-v6-0-records-with-gb300/): (system, workload) -> GPUs, minutes
+COREWEAVE_PUBLISHED = {
+    ("CoreWeave_GB300_2048x4", "deepseekv3_671b"): ("8192", 2.02),
+    ("CoreWeave_GB300_1024x4", "deepseekv3_671b"): ("4096", 3.09),
+    ("CoreWeave_GB300_512x4", "deepseekv3_671b"): ("2048", 5.54),
+    ("CoreWeave_GB300_1024x4_nccl2297", "llama31_405b"): ("4096", 9.77),
+    ("CoreWeave_B200_8x8", "gpt_oss_20b"): ("64", 26.98),
+    ("CoreWeave_B200_8x8", "llama31_8b"): ("64", 16.54),
+}
+
+
+@pytest.mark.parametrize("folder", sorted(COREWEAVE_PUBLISHED))
+def test_coreweave_rows_are_the_times_and_sizes_coreweave_published(folder):
+    """Validation only: our score from the result logs, rounded as CoreWeave rounds, is its published time."""
+    row = next(r for r in SCORED if _folder(r) == ("CoreWeave", *folder))
+    gpus, minutes = COREWEAVE_PUBLISHED[folder]
+    assert row["gpu_count"] == gpus
+    assert round(float(row["value"]), 2) == minutes
