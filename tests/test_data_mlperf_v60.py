@@ -241,3 +241,14 @@ def test_lambda_b200_gpt_oss_is_the_fastest_single_node_b200_result_as_its_blog_
     assert len(rows) >= 4
     fastest = min(rows, key=lambda r: float(r["value"]))
     assert fastest["submitter"] == "Lambda" and round(float(fastest["value"]), 2) == 96.46
+
+
+def test_blackwell_ultra_rows_are_the_published_count_less_the_one_folder_missing_from_the_copy():
+    """https://mlperf-training-v6.pages.dev (counted from MLCommons' closed-division table): "Blackwell Ultra
+    (GB300 + B300) alone is 136 of 227 results". The copy we read lacks one such folder (Oracle's 512-GPU GB300
+    405B has a system description and launch script but no results folder), so we must have 135: more would mean
+    a duplicate or a row that is not a result, fewer a result not read."""
+    rows = [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
+            and r["gpu_id"] in {"gb300-nvl72-288gb", "b300-sxm-288gb"}]
+    assert len(rows) == 136 - 1
+    assert len({(r["submitter"], r["system"], r["workload"], r["gpu_count"]) for r in rows}) == len(rows)
