@@ -36,7 +36,7 @@ from gpuplan.validators import (
 
 #: rule name -> what it accepts (shown in docs and in error messages)
 RULES: dict[str, str] = {
-    "price": "a price in USD >= 0, or None for the latest price in the data",
+    "price": "a price in USD >= 0, or None for the price from the data (gpuplan.prices.resolve: the market median)",
     "positive": "a number > 0",
     "nonnegative": "a number >= 0",
     "fraction": "a number in (0, 1]",
@@ -59,7 +59,7 @@ _NOTEBOOK_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 def validate(name: str, value: Any, rule: str, choices: Iterable[str] | None = None) -> Any:
     """Check one parameter against ``rule`` (a key of :data:`RULES`) and return its normalized value.
 
-    - ``price``: None stays None (the caller then takes the latest price, see :func:`price_or_latest`);
+    - ``price``: None stays None (the caller then takes the price from the data, see :func:`price_or_latest`);
       otherwise a float >= 0.
     - ``positive`` / ``nonnegative`` / ``fraction``: float > 0 / >= 0 / in (0, 1].
     - ``count``: int >= 1 (2.0 is accepted as 2; 2.5 is not).
@@ -146,8 +146,8 @@ def validate_parameters(values: dict[str, Any], rules: dict[str, Any]) -> Simple
     ``values`` is the notebook's namespace (``globals()``) or any dict holding the parameters; ``rules`` maps
     each parameter name to a rule of :data:`RULES` (``"gpu"``), to ``(rule, choices)`` for ``"choice"``, or
     to the rule with a trailing ``?`` (``"gpus?"``) when None is allowed and kept (``"price"`` always allows
-    None: the latest price in the data). Write ``rules`` as a literal dict in the notebook: gpuplan.batch
-    reads it statically to check a grid before any run. Each value goes through :func:`validate`, so a bad
+    None: the price from the data, gpuplan.prices.resolve). Write ``rules`` as a literal dict in the notebook:
+    gpuplan.batch reads it statically to check a grid before any run. Each value goes through :func:`validate`, so a bad
     one raises InputError naming the parameter; a name missing from ``values`` -> InputError too.
 
     >>> validate_parameters({"n": 2.0, "kind": "spot"}, {"n": "count", "kind": ("choice", ["spot"])}).n

@@ -311,8 +311,8 @@ def data_loading_bound(samples_per_s_per_gpu: float, bytes_per_sample: float, st
 def frontier(params: float, tokens: float, gpu_ids, counts=DEFAULT_COUNTS, prices: dict | None = None,
              **kwargs) -> pd.DataFrame:
     """Cost vs time-to-train over (GPU type, count), with a ``pareto`` flag (no other option is both
-    faster and cheaper). ``prices`` maps gpu id/alias → $/GPU-hour (pass them in; see gpuplan.cost for
-    the data's latest prices). Extra keyword arguments go to :func:`scaling_curve`."""
+    faster and cheaper). ``prices`` maps gpu id/alias → $/GPU-hour (pass them in; gpuplan.prices.resolve gives
+    the data's default prices). Extra keyword arguments go to :func:`scaling_curve`."""
     if not prices:
         raise InputError("prices", "give a $/GPU-hour for every GPU (mapping gpu id -> price)")
     resolved = {data.resolve_gpu(g): p for g, p in prices.items()}

@@ -24,7 +24,8 @@ from gpuplan.errors import InputError
 def cost_command(
     gpu: str = typer.Option(..., "--gpu", help="GPU id or unambiguous alias, e.g. a100-sxm4-80gb."),
     hours: float = typer.Option(..., "--hours", help="Runtime of the job at full utilization, hours."),
-    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: latest price in the data)."),
+    price: float | None = typer.Option(None, "--price", help="USD per GPU-hour (default: the median of each provider's "
+                                       "latest price of --kind; the output's price.basis says which rows)."),
     provider: str | None = typer.Option(None, "--provider", help="Take the latest price of this provider."),
     kind: str = typer.Option("on-demand", "--kind", help="Price kind: on-demand, spot or reserved."),
     prices_file: str | None = PRICES_OPTION,

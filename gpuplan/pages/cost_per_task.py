@@ -57,7 +57,7 @@ def cost_on_every_gpu(gpu_a: str, *, runtime_hours_a: float, provider: str | Non
     ``min_comparisons`` matched benchmark results — the rows of :func:`gpuplan.charts.cost_per_task`.
 
     Runtime on a GPU = ``runtime_hours_a`` ÷ the median of runtime.speedup_band(gpu_a, gpu) (``gpu_a`` itself:
-    speedup 1). Price: the latest on-demand price of ``provider``, else the latest from any provider
+    speedup 1). Price: the latest on-demand price of ``provider``, else the market median over providers
     (gpuplan.params.price_or_latest with any_provider); GPUs with none are left out. ``known`` maps gpu_id ->
     ``{"runtime_hours", "price": price dict, "queue_hours"}`` for GPUs whose runtime or price the caller fixed
     (the chosen pair: a measured runtime or an explicit price wins over the data). Columns: gpu, gpu_id,

@@ -64,7 +64,7 @@ def headline(curves_frame: pd.DataFrame, gpu_count: int) -> dict[str, float]:
 def hourly_prices(gpu_ids, given: dict[str, tuple[str, float | None]] | None = None,
                   provider: str | None = None, catalog: str | None = None) -> dict[str, float]:
     """gpu id -> $/GPU-hour for every GPU: the value given for it (``given`` maps gpu id -> (parameter name,
-    value or None)), else ``provider``'s latest on-demand price, else the latest from any provider
+    value or None)), else ``provider``'s latest on-demand price, else the market median over providers
     (gpuplan.params.price_or_latest with any_provider=True). No price anywhere -> InputError naming the parameter."""
     given = given or {}
     return {gid: price_or_latest(*given.get(gid, ("price", None)), gid, provider=provider, any_provider=True,
