@@ -34,6 +34,8 @@ MLPERF_BATCH = {"gpt3": (3072, 1536, 2048, "rcp_gpt3"), "llama31_405b": (1152, 2
 #: assumption for Llama 3.1 405B), plain data parallelism for the 8B (it fits one GPU; an assumption)
 MLPERF_LAYOUT = {"gpt3": "MLPERF_GPT3_LAYOUT", "llama31_405b": "MLPERF_GPT3_LAYOUT",
                  "llama31_8b": {"model_parallel": 1, "pipeline_stages": 1}}
+#: the workloads whose layout and batch above are read from the submitter's own configs, not assumed
+READ_LAYOUT = frozenset({"gpt3"})
 
 
 def mlperf_batch(workload: str, n: int, model_parallel: int = 1, pipeline_stages: int = 1) -> int:
@@ -72,7 +74,9 @@ def compare_mlperf(*, overlap: float = DEFAULT_OVERLAP, convergence: bool = True
 
     Per row: observed_ratio = minutes(n) / minutes(n_ref) with n_ref the smallest count, predicted_ratio =
     hours(n) / hours(n_ref) from :func:`scaling_curve`, ideal_ratio = n_ref / n (linear scaling), and
-    error = predicted / observed − 1. ``attrs['median_abs_error']`` summarizes (also for the ideal model).
+    error = predicted / observed − 1, and ``layout`` ("read" for the workloads in :data:`READ_LAYOUT`, else
+    "assumed"). ``attrs['median_abs_error']`` summarizes (also for the ideal model: ``ideal_median_abs_error``),
+    and ``read_median_abs_error`` / ``read_ideal_median_abs_error`` do the same over the rows whose layout is read.
 
     The parallel layout defaults to :data:`MLPERF_GPT3_LAYOUT`, read from NVIDIA's v3.0 GPT-3 configs and
     applied to every row (an assumption for the other rounds, counts and Llama 3.1 405B); pass
@@ -125,9 +129,13 @@ def compare_mlperf(*, overlap: float = DEFAULT_OVERLAP, convergence: bool = True
                         "n": int(row.gpu_count), "minutes_ref": float(ref["value"]), "minutes": float(row.value),
                         "observed_ratio": observed, "predicted_ratio": predicted,
                         "ideal_ratio": ref["gpu_count"] / row.gpu_count, "error": predicted / observed - 1,
-                        "ideal_error": (ref["gpu_count"] / row.gpu_count) / observed - 1})
+                        "ideal_error": (ref["gpu_count"] / row.gpu_count) / observed - 1,
+                        "layout": "read" if workload in READ_LAYOUT else "assumed"})
     frame = pd.DataFrame(out)
     if not frame.empty:
         frame.attrs["median_abs_error"] = float(frame["error"].abs().median())
         frame.attrs["ideal_median_abs_error"] = float(frame["ideal_error"].abs().median())
+        read = frame[frame["layout"] == "read"]
+        frame.attrs["read_median_abs_error"] = float(read["error"].abs().median()) if len(read) else None
+        frame.attrs["read_ideal_median_abs_error"] = float(read["ideal_error"].abs().median()) if len(read) else None
     return frame

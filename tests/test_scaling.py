@@ -154,8 +154,17 @@ def test_compare_mlperf_scales():
     assert row["ideal_ratio"] == pytest.approx(512 / 3584)
     assert row["error"] == pytest.approx(row["predicted_ratio"] / row["observed_ratio"] - 1)
     assert cmp.attrs["median_abs_error"] == pytest.approx(cmp["error"].abs().median())
-    # the model, with NVIDIA's layout and the pipeline bubble, beats "linear scaling" on these rows
-    assert cmp.attrs["median_abs_error"] < cmp.attrs["ideal_median_abs_error"]
+    # on the GPT-3 175B rows, whose layout (TP 4 x PP 8) and batch (3072) are read from NVIDIA's own v3.0
+    # configs (MLPERF_GPT3_LAYOUT), the model with the pipeline bubble beats "linear scaling". Elsewhere the layout
+    # and batch are assumptions and it does not: with MLPerf v6.0 complete its median error over all rows is above
+    # linear scaling's (the book glues both numbers and claims neither way), so the claim is held where it is read.
+    gpt3 = cmp[cmp["model"].str.startswith("GPT-3 175B")]
+    assert len(gpt3) >= 10 and set(gpt3["layout"]) == {"read"}
+    assert set(cmp.drop(gpt3.index)["layout"]) == {"assumed"}
+    assert gpt3["error"].abs().median() < gpt3["ideal_error"].abs().median()
+    assert cmp.attrs["read_median_abs_error"] == pytest.approx(gpt3["error"].abs().median())
+    assert cmp.attrs["read_ideal_median_abs_error"] == pytest.approx(gpt3["ideal_error"].abs().median())
+    assert cmp.attrs["ideal_median_abs_error"] == pytest.approx(cmp["ideal_error"].abs().median())
     # and pure data parallelism cannot be how a 175B model is trained: its 2.8e12 bytes of model states
     # (16 bytes/param) need >= 47 GPUs of 60 GB usable (75 % of 80 GB) per replica: tp 8 × pp 8
     assert scaling.parallel_layout(175e9, H100, 512) == {"tp": 8, "pp": 8, "dp": 8, "fits": True}
