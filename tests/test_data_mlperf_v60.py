@@ -44,6 +44,13 @@ def _scored_rows() -> list[dict]:
             if r["source_id"] == "mlperf-training-v6.0" and "scored from" in r["notes"]]
 
 
+def _v60_rows(gpu_ids: set[str], workload: str | None = None, gpu_count: str | None = None) -> list[dict]:
+    """Every v6.0 Training row (scored or copied from summary.json) on one of ``gpu_ids``, optionally of one
+    workload and one GPU count."""
+    return [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
+            and r["gpu_id"] in gpu_ids and workload in (None, r["workload"]) and gpu_count in (None, r["gpu_count"])]
+
+
 def _folder(row: dict) -> tuple[str, str, str]:
     match = LOGS.search(row["notes"])
     assert match, row["benchmark_id"]
@@ -160,8 +167,7 @@ def test_nebius_single_node_b300_is_the_fastest_8_gpu_b300_result_as_its_blog_sa
     """https://nebius.com/blog/posts/mlperf-training-v6-0-results: "Nebius posted the #1 single-node NVIDIA HGX B300
     times for Llama-3.1-8B and GPT-OSS 20B". Our scores for its folder must rank first among all 8-GPU B300 rows,
     those we scored and those copied from other submitters' summary.json."""
-    rows = [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
-            and r["workload"] == workload and r["gpu_id"] == "b300-sxm-288gb" and r["gpu_count"] == "8"]
+    rows = _v60_rows({"b300-sxm-288gb"}, workload, "8")
     assert len(rows) >= 5
     fastest = min(rows, key=lambda r: float(r["value"]))
     assert (fastest["submitter"], fastest["system"]) == ("Nebius", "nebius_b300_n1")
@@ -216,8 +222,7 @@ def test_lambda_gb300_llama_8b_row_is_the_time_lambda_published_and_its_gain_ove
                and r["workload"] == "llama31_8b" and r["gpu_id"] == "gb300-nvl72-288gb")
     assert v51["gpu_count"] == "72"
     assert round(1 - float(row["value"]) / float(v51["value"]), 3) == 0.187
-    rack = [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
-            and r["workload"] == "llama31_8b" and r["gpu_id"] == "gb300-nvl72-288gb" and r["gpu_count"] == "72"]
+    rack = _v60_rows({"gb300-nvl72-288gb"}, "llama31_8b", "72")
     assert len(rack) >= 5
     assert min(rack, key=lambda r: float(r["value"]))["benchmark_id"] == row["benchmark_id"]
 
@@ -236,8 +241,7 @@ def test_lambda_gb300_gpt_oss_row_is_within_a_hundredth_of_a_minute_of_the_time_
 def test_lambda_b200_gpt_oss_is_the_fastest_single_node_b200_result_as_its_blog_says():
     """LAMBDA_BLOG: GPT-OSS-20B on HGX B200 "96.46 minutes", "Fastest among HGX B200 single-node submissions".
     Among all 8-GPU B200 rows (Dell, Supermicro and Netweb, scored from their own logs) it must rank first."""
-    rows = [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
-            and r["workload"] == "gpt_oss_20b" and r["gpu_id"] == "b200-sxm-180gb" and r["gpu_count"] == "8"]
+    rows = _v60_rows({"b200-sxm-180gb"}, "gpt_oss_20b", "8")
     assert len(rows) >= 4
     fastest = min(rows, key=lambda r: float(r["value"]))
     assert fastest["submitter"] == "Lambda" and round(float(fastest["value"]), 2) == 96.46
@@ -248,7 +252,6 @@ def test_blackwell_ultra_rows_are_the_published_count_less_the_one_folder_missin
     (GB300 + B300) alone is 136 of 227 results". The copy we read lacks one such folder (Oracle's 512-GPU GB300
     405B has a system description and launch script but no results folder), so we must have 135: more would mean
     a duplicate or a row that is not a result, fewer a result not read."""
-    rows = [r for r in csv_rows("benchmarks.csv") if r["source_id"] == "mlperf-training-v6.0"
-            and r["gpu_id"] in {"gb300-nvl72-288gb", "b300-sxm-288gb"}]
+    rows = _v60_rows({"gb300-nvl72-288gb", "b300-sxm-288gb"})
     assert len(rows) == 136 - 1
     assert len({(r["submitter"], r["system"], r["workload"], r["gpu_count"]) for r in rows}) == len(rows)
